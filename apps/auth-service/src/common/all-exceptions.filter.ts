@@ -1,0 +1,31 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { mapError } from './error-mapping';
+
+/** The only exception filter: every error leaves in the SPEC §2 shape, never with internals. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<{ method?: string; url?: string; id?: string }>();
+    const reply = ctx.getResponse();
+    const { body, headers, unexpected } = mapError(exception);
+    if (unexpected) {
+      this.logger.error(
+        `${request?.method} ${request?.url?.split('?')[0]} failed (request ${request?.id}): ${describe(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    }
+    for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(reply, name, value);
+    httpAdapter.reply(reply, body, body.statusCode);
+  }
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+}

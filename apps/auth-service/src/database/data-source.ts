@@ -1,0 +1,83 @@
+import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { acquireDataDirLock } from './data-dir-lock';
+import { createPgliteDriver } from './pglite-driver';
+import { MIGRATIONS } from './migrations';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Entities = MixedList<Function | string | EntitySchema>;
+
+/** Any fixed number: the advisory lock that serialises migrations across instances starting together. */
+const MIGRATION_LOCK = 7_310_001;
+
+/**
+ * The one data-source factory, used by the service, the CLI commands and the tests, so that the
+ * embedded database, its directory lock and the migrations are handled alike everywhere.
+ * `destroy()` also closes PGlite and releases the DATA_DIR lock.
+ */
+export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: Entities = []): Promise<DataSource> {
+  const common = {
+    type: 'postgres',
+    entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    installExtensions: false,
+    logging: false,
+  } as const;
+
+  if (config.db.driver === 'postgres') {
+    return new DataSource({
+      ...common,
+      url: config.db.url,
+      applicationName: 'tessera',
+      extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    } as DataSourceOptions);
+  }
+
+  const release = acquireDataDirLock(config.db.dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pglite = await PGlite.create(`${config.db.dataDir}/pgdata`);
+    const dataSource = new DataSource({
+      ...common,
+      driver: createPgliteDriver(pglite),
+      // A second connection inside a transaction would wait forever for the single session:
+      // fail after a while instead, with an error that says so.
+      extra: { max: 1, connectionTimeoutMillis: 15000 },
+    } as DataSourceOptions);
+    const destroy = dataSource.destroy.bind(dataSource);
+    dataSource.destroy = async () => {
+      try {
+        if (dataSource.isInitialized) await destroy();
+      } finally {
+        // Destroying TypeORM's pool does not close PGlite (measured): close it, then unlock.
+        if (!pglite.closed) await pglite.close();
+        release();
+      }
+    };
+    return dataSource;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Runs pending migrations; on PostgreSQL under an advisory lock so that instances starting together take turns. */
+export async function runMigrations(dataSource: DataSource, config: Pick<AppConfig, 'db'>): Promise<string[]> {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  if (config.db.driver === 'pglite') {
+    // One process holds the directory lock and PGlite has one session: nothing to race with.
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  }
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

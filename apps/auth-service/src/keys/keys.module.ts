@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KeysController } from './keys.controller';
+import { KeysRepository } from './keys.repository';
+import { KeysService } from './keys.service';
+import { SigningKey } from './signing-key.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SigningKey])],
+  controllers: [KeysController],
+  providers: [KeysRepository, KeysService],
+  exports: [KeysService],
+})
+export class KeysModule {}

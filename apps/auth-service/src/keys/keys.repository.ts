@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { KeyStatus, SigningKey } from './signing-key.entity';
+
+@Injectable()
+export class KeysRepository {
+  constructor(@InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>) {}
+
+  private repo(manager?: EntityManager): Repository<SigningKey> {
+    return manager ? manager.getRepository(SigningKey) : this.keys;
+  }
+
+  /** Keys that verify (next, active, retiring), oldest first. */
+  findPublished(manager?: EntityManager): Promise<SigningKey[]> {
+    return this.repo(manager).find({ where: { status: In<KeyStatus>(['next', 'active', 'retiring']) }, order: { createdAt: 'ASC' } });
+  }
+
+  count(manager?: EntityManager): Promise<number> {
+    return this.repo(manager).count();
+  }
+
+  async retireActive(now: Date, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ status: 'active' }, { status: 'retiring', retiringAt: now });
+  }
+
+  async insert(key: SigningKey, manager: EntityManager): Promise<void> {
+    await this.repo(manager).insert(key);
+  }
+}

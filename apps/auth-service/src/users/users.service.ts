@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { checkPasswordPolicy } from './password-policy';
+import { PasswordHasher } from './password-hasher.service';
+import { PublicUser, toPublicUser, User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export interface NewUser {
+  email: string; // already normalised
+  password: string; // as given; the policy normalises it
+  name?: string | null;
+}
+
+/** A user as other modules see it: plain data, never the entity. */
+export interface Account extends PublicUser {
+  passwordHash: string;
+  disabled: boolean;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async register(input: NewUser, roles: string[] = ['user']): Promise<PublicUser> {
+    const policy = checkPasswordPolicy(input.password, input.email);
+    if (!policy.ok) {
+      throw new AppError('validation_failed', 'Request validation failed', [{ field: 'password', message: `password ${policy.message}` }]);
+    }
+    const user = this.newUser(input.email, await this.hasher.hash(policy.value), input.name ?? null, roles);
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with this email already exists');
+      throw error;
+    }
+    return toPublicUser(user);
+  }
+
+  async findByEmail(email: string): Promise<Account | null> {
+    const user = await this.users.findByEmail(email);
+    return user && toAccount(user);
+  }
+
+  async findById(id: string): Promise<Account | null> {
+    const user = await this.users.findById(id);
+    return user && toAccount(user);
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.updatePasswordHash(id, passwordHash);
+  }
+
+  /**
+   * Creates the bootstrap admin when no admin exists. Instances starting together serialise on a
+   * transaction-scoped advisory lock, so exactly one creates it. Returns what happened.
+   */
+  async ensureBootstrapAdmin(email: string, password: string): Promise<'created' | 'exists'> {
+    const policy = checkPasswordPolicy(password, email);
+    if (!policy.ok) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD ${policy.message}`);
+    const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(7310002)`);
+      if (await this.users.anyAdminExists(manager)) return 'exists';
+      const existing = await this.users.findByEmail(email, manager);
+      if (existing) {
+        throw new Error(
+          `BOOTSTRAP_ADMIN_EMAIL ${email} belongs to an existing account that is not an admin; ` +
+            'choose another email (an existing account is never promoted silently)',
+        );
+      }
+      await this.users.insert(this.newUser(email, passwordHash, null, ['user', 'admin']), manager);
+      return 'created';
+    });
+  }
+
+  private newUser(email: string, passwordHash: string, name: string | null, roles: string[]): User {
+    const now = new Date();
+    return Object.assign(new User(), { id: randomUUID(), email, name, passwordHash, roles, disabledAt: null, createdAt: now, updatedAt: now });
+  }
+}
+
+function toAccount(user: User): Account {
+  return { ...toPublicUser(user), passwordHash: user.passwordHash, disabled: user.disabledAt !== null };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23505';
+}

@@ -1,0 +1,11 @@
+/** Unit tests: `*.spec.ts` beside pure logic in apps/ and libs/. */
+module.exports = {
+  rootDir: __dirname,
+  roots: ['<rootDir>/apps', '<rootDir>/libs'],
+  testRegex: '\\.spec\\.ts$',
+  moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
+  transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },
+  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src' },
+  testEnvironment: 'node',
+};

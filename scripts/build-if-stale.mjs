@@ -1,0 +1,22 @@
+// `npm start` on a fresh clone: build once when dist/ is missing or older than the sources.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const entry = 'dist/apps/auth-service/apps/auth-service/src/main.js';
+
+function newest(dir) {
+  let latest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, name.name);
+    if (name.isDirectory()) latest = Math.max(latest, newest(path));
+    else if (name.name.endsWith('.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+const sources = Math.max(newest('apps/auth-service/src'), newest('libs'));
+if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
+  process.stdout.write('Building Tessera (first start or changed sources)...\n');
+  execSync('npx nest build auth-service', { stdio: 'inherit' });
+}

@@ -1,0 +1,130 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, TestDatabase } from './support/databases';
+import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
+import { runUntilExit, startProcess } from './support/process';
+import { usingPostgres } from './support/test-env';
+
+/** The service as `npm start` runs it: a real process, its exit code and what it prints. */
+describe('starting the service (SPEC §1)', () => {
+  it('refuses bad configuration with one clear line per problem and exit code 1, never a stack trace', async () => {
+    const { code, stderr, stdout } = await runUntilExit({ PORT: 'http', JWT_ALG: 'none', ACCESS_TOKEN_TTL: '5' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'Configuration error: PORT="http": must be a whole number from 0 to 65535',
+      'Configuration error: JWT_ALG="none": must be one of RS256, ES256, EdDSA, HS256',
+      'Configuration error: ACCESS_TOKEN_TTL="5": must be a whole number from 60 to 3600 seconds',
+    ]);
+  });
+
+  it('refuses HS256, a missing secret and a short secret in production', async () => {
+    const missing = await runUntilExit({ NODE_ENV: 'production', JWT_ALG: 'HS256', KEYS_ENCRYPTION_SECRET: '' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^Configuration error: JWT_ALG="HS256": not allowed with NODE_ENV=production/m);
+    expect(missing.stderr).toMatch(/^Configuration error: KEYS_ENCRYPTION_SECRET: required with NODE_ENV=production/m);
+    const short = await runUntilExit({ NODE_ENV: 'production', KEYS_ENCRYPTION_SECRET: 'too-short' });
+    expect(short.code).toBe(1);
+    expect(short.stderr.trim()).toBe('Configuration error: KEYS_ENCRYPTION_SECRET=(hidden, 9 bytes): must be at least 32 bytes');
+    expect(short.stderr).not.toContain('too-short');
+  });
+
+  describe('with a database', () => {
+    let db: TestDatabase;
+    beforeEach(async () => {
+      db = await createTestDatabase();
+    });
+    afterEach(() => db.drop());
+
+    it('keeps users and keys across a restart, and SIGTERM exits cleanly', async () => {
+      const email = uniqueEmail();
+      const first = await startProcess(db.env);
+      const registered = await call(first.url, 'POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } });
+      expect(registered.status).toBe(201);
+      const jwks1 = await call(first.url, 'GET', '/.well-known/jwks.json');
+      expect(await first.stop()).toBe(0);
+      if (!usingPostgres()) expect(existsSync(join(db.env.DATA_DIR, 'tessera.lock'))).toBe(false);
+
+      const second = await startProcess(db.env);
+      try {
+        const login = await call(second.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } });
+        expect(login.status).toBe(200);
+        expect((await call(second.url, 'GET', '/.well-known/jwks.json')).body).toEqual(jwks1.body);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    });
+
+    it('creates the bootstrap admin once, with the admin role in its tokens', async () => {
+      const env = { ...db.env, BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1' };
+      const first = await startProcess(env);
+      expect(first.output()).toContain('Created the bootstrap admin root@example.com');
+      const login = await call(first.url, 'POST', '/api/auth/login', { json: { email: 'root@example.com', password: 'admin pass phrase 1' } });
+      expect(login.status).toBe(200);
+      expect((login.body.user as { roles: string[] }).roles).toEqual(['user', 'admin']);
+      const claims = JSON.parse(Buffer.from((login.body.access_token as string).split('.')[1], 'base64url').toString());
+      expect(claims.roles).toEqual(['user', 'admin']);
+      await first.stop();
+      const again = await startProcess(env);
+      expect(again.output()).not.toContain('Created the bootstrap admin');
+      await again.stop();
+    });
+
+    it('stops with a clear line when the bootstrap email belongs to a non-admin', async () => {
+      const running = await startProcess(db.env);
+      await call(running.url, 'POST', '/api/auth/register', { json: { email: 'taken@example.com', password: STRONG_PASSWORD } });
+      await running.stop();
+      const refused = await runUntilExit({ ...db.env, BOOTSTRAP_ADMIN_EMAIL: 'taken@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        'Tessera could not start: BOOTSTRAP_ADMIN_EMAIL taken@example.com belongs to an existing account that is not an admin; choose another email (an existing account is never promoted silently)',
+      );
+    });
+
+    it('stops with a clear line when KEYS_ENCRYPTION_SECRET decrypts none of the stored keys', async () => {
+      const running = await startProcess(db.env);
+      await running.stop();
+      const refused = await runUntilExit({ ...db.env, KEYS_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toMatch(/^Tessera could not start: KEYS_ENCRYPTION_SECRET decrypts none of the stored signing keys/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('the embedded database', () => {
+    let dataDir: string;
+    beforeEach(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'tessera-embedded-'));
+    });
+    afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    it('initialises a new DATA_DIR with nothing configured, generating a development secret', async () => {
+      const env = { DATA_DIR: dataDir, KEYS_ENCRYPTION_SECRET: '' };
+      const running = await startProcess(env);
+      try {
+        expect(running.output()).toContain(`embedded PostgreSQL in ${dataDir}`);
+        expect(existsSync(join(dataDir, 'keys-encryption-secret'))).toBe(true);
+        const second = await runUntilExit(env);
+        expect(second.code).toBe(1);
+        expect(second.stderr.trim()).toBe(
+          `Tessera could not start: DATA_DIR ${dataDir} is in use by process ${running.child.pid}: the embedded database allows one process at a time (stop that process, give this one another DATA_DIR, or use PostgreSQL through DATABASE_URL to run several instances)`,
+        );
+        expect((await call(running.url, 'GET', '/health/ready')).status).toBe(200);
+      } finally {
+        await running.stop();
+      }
+      // The generated secret is reused: the keys made at the first start still decrypt.
+      const again = await startProcess(env);
+      expect((await call(again.url, 'GET', '/.well-known/jwks.json')).status).toBe(200);
+      await again.stop();
+    });
+
+    it('takes over a stale lock left by a crashed process', async () => {
+      writeFileSync(join(dataDir, 'tessera.lock'), '999999');
+      const running = await startProcess({ DATA_DIR: dataDir });
+      expect((await call(running.url, 'GET', '/health/live')).status).toBe(200);
+      expect(await running.stop()).toBe(0);
+    });
+  });
+});
