@@ -136,7 +136,7 @@ describe('accounts: register, login, me (SPEC §2)', () => {
     const email = uniqueEmail();
     await register({ email, password: STRONG_PASSWORD });
     const [row] = await service.dataSource.query(`SELECT password_hash FROM users WHERE email = $1`, [email]);
-    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=1024,p=1,t=1\$/);
   });
 });
 
@@ -151,11 +151,11 @@ describe('accounts: rehash at login when the argon2 parameters change', () => {
       const failed = await call(second.url, 'POST', '/api/auth/login', { json: { email, password: 'wrong password 99' } });
       expect(failed.status).toBe(401);
       let [row] = await second.dataSource.query(`SELECT password_hash FROM users WHERE email = $1`, [email]);
-      expect(row.password_hash).toMatch(/m=1024,t=1,p=1/); // a failed login never rewrites
+      expect(row.password_hash).toMatch(/m=1024,p=1,t=1/); // a failed login never rewrites
       const ok = await call(second.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } });
       expect(ok.status).toBe(200);
       [row] = await second.dataSource.query(`SELECT password_hash FROM users WHERE email = $1`, [email]);
-      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=2048,p=1,t=2\$/);
       expect((await call(second.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } })).status).toBe(200);
     } finally {
       await second.close();

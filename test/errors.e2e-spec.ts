@@ -22,7 +22,7 @@ describe('errors', () => {
     ['a body over 16 KiB', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'a@b.co', password: 'x'.repeat(17 * 1024) } }), 413, 'payload_too_large'],
     ['an unknown route', () => call(service.url, 'GET', '/api/nothing-here'), 404, 'not_found'],
     ['a wrong method', () => call(service.url, 'DELETE', '/api/auth/login'), 404, 'not_found'],
-    ['a path with a bad percent-encoding', () => call(service.url, 'GET', '/api/auth/%E0%A4%A'), 404, 'not_found'],
+    ['a path with a bad percent-encoding', () => call(service.url, 'GET', '/api/auth/%E0%A4%A'), 400, 'validation_failed'],
     ['no token on /me', () => call(service.url, 'GET', '/api/auth/me'), 401, 'unauthorized'],
   ];
 

@@ -1,3 +1,4 @@
+import { KeyObject, sign as cryptoSign } from 'node:crypto';
 import { importJWK, JWK, SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { decryptPrivateKey } from '../../apps/auth-service/src/keys/key-crypto';
@@ -28,4 +29,18 @@ export function b64url(value: unknown): string {
 
 export async function sign(key: ServiceKey, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, ...header } as never).sign(key.key);
+}
+
+/** Signs any header as it is (jose refuses to produce some of the forgeries, e.g. unknown `crit`). */
+export function signRaw(key: ServiceKey, header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  const input = `${b64url({ alg: key.alg, ...header })}.${b64url(claims)}`;
+  const privateKey = KeyObject.from(key.key as CryptoKey);
+  const data = Buffer.from(input);
+  const signature =
+    key.alg === 'EdDSA'
+      ? cryptoSign(null, data, privateKey)
+      : key.alg === 'ES256'
+        ? cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+        : cryptoSign('sha256', data, privateKey);
+  return `${input}.${signature.toString('base64url')}`;
 }

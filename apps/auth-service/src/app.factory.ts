@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
@@ -21,9 +22,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.http.trustProxy,
     genReqId: () => randomUUID(),
-    // The route cannot be probed with odd paths into a 500.
-    ignoreTrailingSlash: false,
-    maxParamLength: 200,
+    // Errors Fastify raises before routing (a malformed percent-encoding): same shape as the rest.
+    frameworkErrors: (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL' });
+    },
   });
   const logger = options.logLevels === false ? false : new AppLogger('Tessera', { logLevels: options.logLevels ?? ['log', 'warn', 'error'] });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -14,7 +14,25 @@ async function main(): Promise<void> {
   }
   try {
     const app = await createApp(config);
-    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    // SIGTERM/SIGINT: stop accepting, drain in-flight requests, run every shutdown hook (the
+    // database and PGlite close, the DATA_DIR lock is released), then exit 0.
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      process.stdout.write(`${signal}: shutting down\n`);
+      const force = setTimeout(() => process.exit(1), 25_000);
+      force.unref();
+      app.close().then(
+        () => process.exit(0),
+        (error: Error) => {
+          process.stderr.write(`Shutdown failed: ${error.message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
     await app.listen({ port: config.http.port, host: config.http.host });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -1,0 +1,218 @@
+/**
+ * The one access-token verification of Tessera (SPEC §3): the service's own guard and the downstream
+ * verifier library both call it, each with its own key resolver. Whatever can be decided without a
+ * key is decided before jose sees the token, so a forged token is refused for the first rule it
+ * breaks, with a stable reason. The token itself is never logged and never put in an error.
+ */
+import type { KeyObject } from 'node:crypto';
+import { jwtVerify } from 'jose';
+
+/** The JWS algorithms Tessera signs with (RFC 7518 §3; EdDSA is Ed25519, RFC 8037). */
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA' | 'HS256';
+
+/** The claims of a Tessera access token (RFC 9068 §2.2), all required. */
+export interface AccessTokenClaims {
+  iss: string; sub: string; aud: string | string[]; exp: number; iat: number;
+  jti: string; sid: string; client_id: string; roles: string[];
+  [claim: string]: unknown;
+}
+
+/** What the caller expects of a token: fixed by configuration, never taken from the token. */
+export interface VerifyTokenOptions {
+  /** The exact `iss` required. */
+  issuer: string;
+  /** The audience that the token's `aud` (a string or an array) must contain. */
+  audience: string;
+  /** Allow-list of algorithms (RFC 8725 §3.1): the token's `alg` must be one of them, exactly. */
+  algorithms: readonly SigningAlgorithm[];
+  /** Seconds of leeway on `exp`, `iat` and `nbf`: 0 (default) to 60. */
+  clockTolerance?: number;
+  /** The time to verify at; defaults to now (for tests). */
+  currentDate?: Date;
+}
+
+/** A key jose can verify with: a public key (RS256, ES256, EdDSA) or the HS256 secret. */
+export type VerificationKey = CryptoKey | KeyObject | Uint8Array;
+
+/**
+ * Returns the verification key for a protected header (`kid` is a non-empty string); undefined, or
+ * a throw, for an unknown `kid`. It must return a key meant for `alg`: a public key's bytes handed
+ * out as an HMAC secret is the classic algorithm-confusion attack (RFC 8725 §2.1).
+ */
+export type KeyResolver = (header: { alg: SigningAlgorithm; kid: string }) =>
+  Promise<VerificationKey | undefined> | VerificationKey | undefined;
+
+/** Why a token was refused: stable, safe to log and to count. */
+export type TokenRejectionReason =
+  | 'malformed' | 'too_large' | 'alg_not_allowed' | 'forbidden_header' | 'unsupported_crit'
+  | 'bad_typ' | 'unknown_kid' | 'bad_signature' | 'missing_claim' | 'invalid_claim'
+  | 'wrong_issuer' | 'wrong_audience' | 'expired' | 'issued_in_future';
+
+const MESSAGES: Record<TokenRejectionReason, string> = {
+  malformed: 'Access token is malformed', too_large: 'Access token is too large',
+  alg_not_allowed: 'Access token algorithm is not allowed', forbidden_header: 'Access token header is not allowed',
+  unsupported_crit: 'Access token has an unsupported critical header', bad_typ: 'Access token type is not accepted',
+  unknown_kid: 'Access token key is unknown', bad_signature: 'Access token signature is invalid',
+  missing_claim: 'Access token is missing a required claim', invalid_claim: 'Access token has an invalid claim',
+  wrong_issuer: 'Access token issuer is not accepted', wrong_audience: 'Access token audience is not accepted',
+  expired: 'Access token expired', issued_in_future: 'Access token is not valid yet',
+};
+
+/** The only error a token is rejected with; its message is short and safe to show. */
+export class TokenVerificationError extends Error {
+  readonly reason: TokenRejectionReason;
+  constructor(reason: TokenRejectionReason) {
+    super(MESSAGES[reason]);
+    this.name = 'TokenVerificationError';
+    this.reason = reason;
+  }
+}
+
+/** Longest token accepted, in characters (8 KiB); checked before any decoding. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const ALGORITHMS: readonly string[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// Headers that point at or carry a key would let the token choose its own key (RFC 8725 §3.10).
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
+// RFC 9068 §2.1; media types compare ASCII case-insensitively (RFC 2045 §5.1).
+const ACCESS_TOKEN_TYP = /^(application\/)?at\+jwt$/i;
+const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid', 'client_id', 'roles'];
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const JOSE_FAILURES = new Map<unknown, TokenRejectionReason>([
+  ['ERR_JWT_EXPIRED', 'expired'], ['ERR_JOSE_ALG_NOT_ALLOWED', 'alg_not_allowed'],
+  ['ERR_JWS_INVALID', 'malformed'], ['ERR_JWT_INVALID', 'malformed'],
+]);
+// ERR_JWT_CLAIM_VALIDATION_FAILED, by its `reason` (missing, invalid), else by its `claim`.
+const JOSE_CLAIM_FAILURES = new Map<unknown, TokenRejectionReason>([
+  ['missing', 'missing_claim'], ['invalid', 'invalid_claim'], ['iss', 'wrong_issuer'],
+  ['aud', 'wrong_audience'], ['typ', 'bad_typ'], ['nbf', 'issued_in_future'], ['iat', 'issued_in_future'],
+]);
+
+type JsonObject = Record<string, unknown>;
+type JoseFailure = { code?: unknown; claim?: unknown; reason?: unknown; payload?: unknown };
+
+function reject(reason: TokenRejectionReason): never {
+  throw new TokenVerificationError(reason);
+}
+
+const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+// JSON.parse reads 1e400 as Infinity: an `exp` that never comes.
+const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+// Canonical base64url only (no stray trailing bits, no impossible length): one token has one
+// spelling, so it cannot be respelled past a cache or a deny-list keyed on its text.
+function decodeCanonical(segment: string): Buffer {
+  const bytes = Buffer.from(segment, 'base64url');
+  return bytes.toString('base64url') === segment ? bytes : reject('malformed');
+}
+
+function decodeJsonSegment(segment: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(decodeCanonical(segment)));
+  } catch {
+    reject('malformed');
+  }
+  return isJsonObject(value) ? value : reject('malformed');
+}
+
+/** A bad configuration is a programming error, not a bad token: a TypeError or RangeError. */
+function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, currentDate }: VerifyTokenOptions): number {
+  if (!isText(issuer) || !isText(audience)) throw new TypeError('verifyAccessToken: issuer and audience must be non-empty strings');
+  if (!Array.isArray(algorithms) || !algorithms.length || !algorithms.every((a) => ALGORITHMS.includes(a))) {
+    throw new TypeError(`verifyAccessToken: algorithms must be a non-empty list of ${ALGORITHMS.join(', ')}`);
+  }
+  if (typeof clockTolerance !== 'number') throw new TypeError('verifyAccessToken: clockTolerance must be a number');
+  if (!(clockTolerance >= 0 && clockTolerance <= 60)) throw new RangeError('verifyAccessToken: clockTolerance must be 0 to 60');
+  const validDate = currentDate === undefined || (currentDate instanceof Date && Number.isFinite(currentDate.getTime()));
+  if (!validDate) throw new TypeError('verifyAccessToken: currentDate must be a valid Date');
+  return clockTolerance;
+}
+
+/** Claim rules in a fixed order: presence, types, then values (RFC 9068 §4; RFC 8725 §3.8, §3.9). */
+function checkClaims(claims: JsonObject, options: VerifyTokenOptions, tolerance: number, now: number): AccessTokenClaims {
+  if (!REQUIRED_CLAIMS.every((claim) => Object.hasOwn(claims, claim))) reject('missing_claim');
+  const { iss, sub, aud, exp, iat, jti, sid, client_id: clientId, roles, nbf } = claims;
+  if (
+    !isText(iss) || !isText(sub) || !isText(jti) || !isText(sid) || !isText(clientId) || !isTextList(roles) ||
+    !(typeof aud === 'string' || isTextList(aud)) || !isNumericDate(exp) || !isNumericDate(iat) ||
+    (nbf !== undefined && !isNumericDate(nbf))
+  ) {
+    reject('invalid_claim');
+  }
+  if (iss !== options.issuer) reject('wrong_issuer');
+  if (!(typeof aud === 'string' ? aud === options.audience : aud.includes(options.audience))) reject('wrong_audience');
+  if (exp <= now - tolerance) reject('expired');
+  // jose checks a future `iat` only when given maxTokenAge.
+  if (iat > now + tolerance || (nbf !== undefined && nbf > now + tolerance)) reject('issued_in_future');
+  return claims as AccessTokenClaims;
+}
+
+/** jose's error as one of our reasons; never passed on, as its type and text are jose's. */
+function reasonFor(error: JoseFailure): TokenRejectionReason {
+  if (error.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    return JOSE_CLAIM_FAILURES.get(error.reason) ?? JOSE_CLAIM_FAILURES.get(error.claim) ?? 'invalid_claim';
+  }
+  // Otherwise ERR_JWS_SIGNATURE_VERIFICATION_FAILED, or the TypeError (or ERR_JOSE_NOT_SUPPORTED) jose
+  // throws when the key does not suit the algorithm, such as an RSA key for HS256: no valid signature.
+  return JOSE_FAILURES.get(error.code) ?? 'bad_signature';
+}
+
+/**
+ * Verifies a compact JWS access token (RFC 9068) and returns its claims. Rejects with a
+ * {@link TokenVerificationError} for every bad token, whatever the input; only bad `options`
+ * reject with a TypeError or RangeError.
+ */
+export async function verifyAccessToken(
+  token: unknown, resolveKey: KeyResolver, options: VerifyTokenOptions,
+): Promise<AccessTokenClaims> {
+  const tolerance = checkOptions(options);
+  const currentDate = options.currentDate ?? new Date();
+  const now = Math.floor(currentDate.getTime() / 1000);
+
+  if (typeof token !== 'string') reject('malformed');
+  // Length first: nothing of an oversized token is decoded or parsed.
+  if (token.length > MAX_TOKEN_LENGTH) reject('too_large');
+  // Three non-empty parts: no JWE, no unsecured JWS with its empty signature (RFC 8725 §2.1).
+  if (!COMPACT_JWS.test(token)) reject('malformed');
+  const [encodedHeader, encodedPayload, signature] = token.split('.');
+  const header = decodeJsonSegment(encodedHeader);
+  decodeJsonSegment(encodedPayload); // its shape now; its claims once the signature holds
+  decodeCanonical(signature);
+
+  const { alg, typ, kid } = header;
+  // Exact, case-sensitive: `none` in any casing, or HS256 where RS256 is configured, never passes.
+  if (typeof alg !== 'string' || !(options.algorithms as readonly string[]).includes(alg)) reject('alg_not_allowed');
+  if (FORBIDDEN_HEADERS.some((name) => Object.hasOwn(header, name))) reject('forbidden_header');
+  // No extension is understood here, while jose would honour `b64` (RFC 7797; RFC 7515 §4.1.11).
+  if (Object.hasOwn(header, 'crit')) reject('unsupported_crit');
+  // Explicit typing: an ID token or a refresh token is never an access token (RFC 8725 §3.11).
+  if (typeof typ !== 'string' || !ACCESS_TOKEN_TYP.test(typ)) reject('bad_typ');
+  if (!isText(kid)) reject('unknown_kid');
+
+  let key: VerificationKey | undefined;
+  try {
+    key = await resolveKey({ alg: alg as SigningAlgorithm, kid });
+  } catch {
+    reject('unknown_kid');
+  }
+  if (key === undefined || key === null) reject('unknown_kid');
+
+  let claims: JsonObject;
+  try {
+    // jose repeats the claim checks, as a second line of defence, at the same time and tolerance.
+    const { issuer, audience } = options;
+    const joseOptions = { issuer, audience, typ: 'at+jwt', requiredClaims: REQUIRED_CLAIMS, clockTolerance: tolerance, currentDate };
+    ({ payload: claims } = await jwtVerify(token, key, { algorithms: [...options.algorithms], ...joseOptions }));
+  } catch (error) {
+    const failure: JoseFailure = typeof error === 'object' && error !== null ? error : {};
+    // jose checks claims only after the signature, so the payload on its claim errors is authentic:
+    // our own rules, in our order, name the reason first.
+    if (isJsonObject(failure.payload)) checkClaims(failure.payload, options, tolerance, now);
+    reject(reasonFor(failure));
+  }
+  return checkClaims(claims, options, tolerance, now);
+}
