@@ -3,6 +3,9 @@ import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
+import { IssuedRefreshToken } from '../sessions/sessions.service';
+import { PublicUser } from '../users/user.entity';
+import { TokenResponseDto } from './dto/token-response.dto';
 
 export interface TokenSubject {
   id: string;
@@ -16,6 +19,18 @@ export class AccessTokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: KeysService,
   ) {}
+
+  /** The token response of RFC 6749 §5.1 for a user and the refresh token just issued. */
+  async tokenResponse(user: PublicUser, issued: IssuedRefreshToken): Promise<TokenResponseDto> {
+    return {
+      access_token: await this.sign(user, issued.sessionId),
+      token_type: 'Bearer',
+      expires_in: this.config.tokens.accessTtl,
+      refresh_token: issued.refreshToken,
+      refresh_expires_in: issued.refreshExpiresIn,
+      user: { id: user.id, email: user.email, name: user.name, roles: user.roles, created_at: user.created_at },
+    };
+  }
 
   async sign(subject: TokenSubject, sessionId: string): Promise<string> {
     const { issuer, audience, accessTtl, clientId } = this.config.tokens;

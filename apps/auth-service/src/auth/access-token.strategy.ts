@@ -1,35 +1,35 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { AccessTokenClaims, TokenVerificationError, verifyAccessToken } from '@tessera/verifier';
+import { AccessTokenClaims, TokenVerificationError } from '@tessera/verifier';
 import { AppError } from '../common/app-error';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { KeysService } from '../keys/keys.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { BearerTokenStrategy } from './bearer.strategy';
 
 export const ACCESS_TOKEN_STRATEGY = 'access-token';
 
-/** The service's own guard: the one verification core with the service's own keys. */
+/**
+ * The service's own guard: the one verification core, then the revoked-session cache, so that a
+ * token of a revoked session is refused at once on every instance (SPEC §3), without a database query.
+ */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(BearerTokenStrategy, ACCESS_TOKEN_STRATEGY) {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly keys: KeysService,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly sessions: SessionsService,
   ) {
     super();
   }
 
   async validate(token: string): Promise<AccessTokenClaims> {
-    const { issuer, audience, algorithm, clockTolerance } = this.config.tokens;
+    let claims: AccessTokenClaims;
     try {
-      return await verifyAccessToken(token, this.keys.resolveVerificationKey, {
-        issuer,
-        audience: audience[0],
-        algorithms: [algorithm],
-        clockTolerance,
-      });
+      claims = await this.verifier.verify(token);
     } catch (error) {
       if (error instanceof TokenVerificationError) throw AppError.unauthorized(error.message, true);
       throw error;
     }
+    if (await this.sessions.isRevoked(claims.sid)) throw AppError.unauthorized('Session revoked', true);
+    return claims;
   }
 }

@@ -3,14 +3,21 @@ import type { AccessTokenClaims } from '@tessera/verifier';
 import type { ClientContext } from '../sessions/sessions.service';
 import { AccessTokenGuard } from './access-token.guard';
 import { AuthService } from './auth.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterDto } from './dto/register.dto';
+import { RevokeDto } from './dto/revoke.dto';
 import { TokenResponseDto, UserResponseDto } from './dto/token-response.dto';
 import { Claims, Client } from './request-context.decorators';
+import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Controller('api/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly lifecycle: TokenLifecycleService,
+  ) {}
 
   @Post('register')
   @HttpCode(201)
@@ -24,9 +31,43 @@ export class AuthController {
     return this.auth.login(dto, client);
   }
 
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body() dto: RefreshTokenDto): Promise<TokenResponseDto> {
+    return this.lifecycle.refresh(dto.refresh_token);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  logout(@Body() dto: RefreshTokenDto): Promise<void> {
+    return this.lifecycle.logout(dto.refresh_token);
+  }
+
+  @Post('logout-all')
+  @HttpCode(204)
+  @UseGuards(AccessTokenGuard)
+  logoutAll(@Claims() claims: AccessTokenClaims): Promise<void> {
+    return this.lifecycle.logoutAll(claims.sub);
+  }
+
+  /** RFC 7009: 200 whatever the token (JSON or form-encoded). */
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(@Body() dto: RevokeDto): Promise<Record<string, never>> {
+    await this.lifecycle.revoke(dto.token);
+    return {};
+  }
+
   @Get('me')
   @UseGuards(AccessTokenGuard)
   async me(@Claims() claims: AccessTokenClaims): Promise<UserResponseDto> {
     return { user: await this.auth.me(claims.sub) };
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @UseGuards(AccessTokenGuard)
+  changePassword(@Claims() claims: AccessTokenClaims, @Body() dto: ChangePasswordDto): Promise<void> {
+    return this.auth.changePassword(claims.sub, claims.sid, dto);
   }
 }

@@ -6,14 +6,17 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenStrategy } from './access-token.strategy';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RolesGuard } from './roles.guard';
+import { SessionsController } from './sessions.controller';
+import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Module({
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule],
-  controllers: [AuthController],
-  providers: [AuthService, AccessTokenService, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
+  controllers: [AuthController, SessionsController],
+  providers: [AuthService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
   exports: [AccessTokenGuard, RolesGuard, AccessTokenService],
 })
 export class AuthModule {}

@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClientContext, SessionsService } from '../sessions/sessions.service';
 import { normalizeEmail } from '../users/email';
-import { normalizePassword } from '../users/password-policy';
+import { checkPasswordPolicy, normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { PublicUser } from '../users/user.entity';
 import { Account, UsersService } from '../users/users.service';
 import { AccessTokenService } from './access-token.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
@@ -15,7 +15,6 @@ import { TokenResponseDto } from './dto/token-response.dto';
 @Injectable()
 export class AuthService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
@@ -41,21 +40,32 @@ export class AuthService {
     const check = await this.hasher.verify(account.passwordHash, password);
     if (!check.valid || account.disabled) throw invalidCredentials();
     if (check.needsRehash) await this.users.updatePasswordHash(account.id, await this.hasher.hash(password));
-    const session = await this.sessions.start(account.id, client);
-    return {
-      access_token: await this.accessTokens.sign(account, session.sessionId),
-      token_type: 'Bearer',
-      expires_in: this.config.tokens.accessTtl,
-      refresh_token: session.refreshToken,
-      refresh_expires_in: session.refreshExpiresIn,
-      user: publicPart(account),
-    };
+    return this.accessTokens.tokenResponse(account, await this.sessions.start(account.id, client));
   }
 
   async me(userId: string): Promise<PublicUser> {
+    return publicPart(await this.activeAccount(userId));
+  }
+
+  /**
+   * Checks the current password, applies the policy to the new one, and revokes every other
+   * session of the user (a stolen session must not survive a password change).
+   */
+  async changePassword(userId: string, sessionId: string, dto: ChangePasswordDto): Promise<void> {
+    const account = await this.activeAccount(userId);
+    const check = await this.hasher.verify(account.passwordHash, normalizePassword(dto.current_password));
+    // 400, not 401: a 401 would make clients refresh their token and retry.
+    if (!check.valid) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message: 'current_password is incorrect' }]);
+    const policy = checkPasswordPolicy(dto.new_password, account.email);
+    if (!policy.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'new_password', message: `new_password ${policy.message}` }]);
+    await this.users.updatePasswordHash(account.id, await this.hasher.hash(policy.value));
+    await this.sessions.revoke({ userId, exceptId: sessionId }, 'password_changed');
+  }
+
+  private async activeAccount(userId: string): Promise<Account> {
     const account = await this.users.findById(userId);
     if (!account || account.disabled) throw AppError.unauthorized('Account no longer active', true);
-    return publicPart(account);
+    return account;
   }
 }
 

@@ -25,6 +25,27 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   });
 }
 
+/** The only route that also takes RFC 7009's form encoding; everywhere else a form body is 415. */
+const FORM_ROUTES = new Set(['/api/auth/revoke']);
+
+export function registerFormParser(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
+      done(new AppError('unsupported_media_type', 'Content-Type must be application/json'), undefined);
+      return;
+    }
+    const entries = [...new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))];
+    const names = entries.map(([name]) => name);
+    if (new Set(names).size !== names.length) {
+      // RFC 6749 §3.1: a parameter must not be included more than once.
+      done(new AppError('validation_failed', 'Request validation failed', [{ field: names.find((n, i) => names.indexOf(n) !== i) ?? '', message: 'must not be repeated' }]), undefined);
+      return;
+    }
+    // fromEntries defines own properties: a "__proto__" field is data (refused as unknown), never a prototype.
+    done(null, Object.fromEntries(entries));
+  });
+}
+
 /**
  * No API response may be cached unless its route says so (JWKS, discovery): every token-bearing
  * response carries `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).

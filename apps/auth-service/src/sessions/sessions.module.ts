@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { KeysModule } from '../keys/keys.module';
+import { SessionsHousekeeping } from './housekeeping.service';
 import { RefreshToken } from './refresh-token.entity';
+import { RevokedSessions } from './revoked-sessions.service';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken])],
-  providers: [SessionsRepository, SessionsService],
-  exports: [SessionsService],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule],
+  providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping],
+  exports: [SessionsService, SessionsHousekeeping],
 })
 export class SessionsModule {}

@@ -1,34 +1,59 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { KeysService } from '../keys/keys.service';
 import { RefreshToken } from './refresh-token.entity';
-import { generateRefreshToken, hashRefreshToken } from './refresh-token';
+import { deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
+import { RevokedSessions } from './revoked-sessions.service';
+import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
-import { SessionsRepository } from './sessions.repository';
+import { RevocationReason, SessionsRepository } from './sessions.repository';
 
 export interface ClientContext {
   ip: string | null;
   userAgent: string | null;
 }
 
-export interface StartedSession {
+export interface IssuedRefreshToken {
+  userId: string;
   sessionId: string;
   refreshToken: string;
   /** Seconds: the smaller of the idle lifetime and the time left to the session's absolute end. */
   refreshExpiresIn: number;
 }
 
+export type RotationResult = ({ ok: true } & IssuedRefreshToken) | { ok: false; reason: RefreshFailure; userId?: string; sessionId?: string };
+
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+/** A user holds at most this many live sessions; a login past it revokes the least recently used. */
+export const MAX_LIVE_SESSIONS = 100;
+
 @Injectable()
 export class SessionsService {
+  private readonly successorKey: Buffer;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsRepository,
+    private readonly revoked: RevokedSessions,
     private readonly dataSource: DataSource,
-  ) {}
+    keys: KeysService,
+  ) {
+    this.successorKey = keys.derivedKey('refresh-successor');
+  }
 
   /** A login: a new session (token family) and its first refresh token, in one transaction. */
-  async start(userId: string, client: ClientContext): Promise<StartedSession> {
+  async start(userId: string, client: ClientContext): Promise<IssuedRefreshToken> {
     const now = new Date();
     const { refreshTtl, sessionMaxAge } = this.config.tokens;
     const session = Object.assign(new Session(), {
@@ -43,17 +68,101 @@ export class SessionsService {
       revokedReason: null,
     });
     const refreshToken = generateRefreshToken();
-    const refreshExpiresIn = Math.min(refreshTtl, sessionMaxAge);
-    const token = Object.assign(new RefreshToken(), {
+    const token = this.newToken(session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
+    const evicted = await this.dataSource.transaction(async (manager) => {
+      await this.sessions.insertWithToken(session, token, manager);
+      const beyond = await this.sessions.findLeastRecentlyUsedBeyond(userId, MAX_LIVE_SESSIONS, now, manager);
+      return beyond.length ? this.sessions.revoke({ ids: beyond }, 'session_limit', now, manager) : [];
+    });
+    await this.revoked.add(evicted, now);
+    return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now) };
+  }
+
+  /**
+   * One refresh (SPEC §4) in one transaction that locks the presented token's row. A reuse
+   * revokes the family and commits before the caller answers 401, so the revocation stands.
+   */
+  async rotate(presented: string): Promise<RotationResult> {
+    const now = new Date();
+    const result = await this.dataSource.transaction(async (manager): Promise<RotationResult & { revokedId?: string }> => {
+      const token = await this.sessions.lockTokenByHash(hashRefreshToken(presented), manager);
+      const session = token ? await this.sessions.lockSession(token.sessionId, manager) : null;
+      const successor = token?.usedAt ? await this.sessions.findSuccessor(token.id, manager) : null;
+      const decision = decideRefresh(token, session, successor, now, this.config.tokens.reuseGrace);
+      if (decision.action === 'fail') return { ok: false, reason: decision.reason, userId: session?.userId, sessionId: session?.id };
+      const { id: sessionId, userId } = session as Session;
+      const next = deriveSuccessorToken(presented, this.successorKey);
+      if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
+        return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now) };
+      }
+      if (decision.action !== 'rotate') {
+        const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'reuse', now, manager);
+        return { ok: false, reason: 'reused', userId, sessionId, revokedId };
+      }
+      const parent = token as RefreshToken;
+      const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
+      await this.sessions.markUsed(parent.id, now, manager);
+      await this.sessions.insertToken(child, manager);
+      await this.sessions.touchSession(sessionId, now, manager);
+      return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
+    });
+    if (!result.ok && result.revokedId) await this.revoked.add([result.revokedId], now);
+    if (result.ok) return { ok: true, userId: result.userId, sessionId: result.sessionId, refreshToken: result.refreshToken, refreshExpiresIn: result.refreshExpiresIn };
+    return { ok: false, reason: result.reason, userId: result.userId, sessionId: result.sessionId };
+  }
+
+  /** The session of a refresh token, whatever its state; undefined for an unknown token. */
+  async sessionOfToken(presented: string): Promise<{ sessionId: string; used: boolean } | undefined> {
+    const token = await this.sessions.findTokenByHash(hashRefreshToken(presented));
+    return token ? { sessionId: token.sessionId, used: token.usedAt !== null } : undefined;
+  }
+
+  async findSession(id: string): Promise<{ id: string; userId: string; revoked: boolean } | undefined> {
+    const session = await this.sessions.findById(id);
+    return session ? { id: session.id, userId: session.userId, revoked: session.revokedAt !== null } : undefined;
+  }
+
+  /** Revokes and tells every instance's guard; returns the ids newly revoked. */
+  async revoke(where: { ids?: string[]; userId?: string; exceptId?: string }, reason: RevocationReason, manager?: EntityManager): Promise<string[]> {
+    const now = new Date();
+    const ids = await this.sessions.revoke(where, reason, now, manager);
+    await this.revoked.add(ids, now);
+    return ids;
+  }
+
+  /** DELETE /sessions/:id: only a live session of this user; false otherwise (so ids cannot be probed). */
+  async revokeOwn(userId: string, sessionId: string): Promise<boolean> {
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== userId) return false;
+    return (await this.revoke({ ids: [sessionId], userId }, 'session_deleted')).length > 0;
+  }
+
+  isRevoked(sessionId: string): Promise<boolean> {
+    return this.revoked.isRevoked(sessionId);
+  }
+
+  async listLive(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const sessions = await this.sessions.findLive(userId, new Date());
+    return sessions.map((s) => ({
+      id: s.id,
+      created_at: s.createdAt.toISOString(),
+      last_used_at: s.lastUsedAt.toISOString(),
+      expires_at: s.expiresAt.toISOString(),
+      ip: s.ip,
+      user_agent: s.userAgent,
+      current: s.id === currentSessionId,
+    }));
+  }
+
+  private newToken(sessionId: string, parentId: string | null, token: string, expiresAt: Date, now: Date): RefreshToken {
+    return Object.assign(new RefreshToken(), {
       id: randomUUID(),
-      sessionId: session.id,
-      parentId: null,
-      tokenHash: hashRefreshToken(refreshToken),
+      sessionId,
+      parentId,
+      tokenHash: hashRefreshToken(token),
       createdAt: now,
-      expiresAt: new Date(now.getTime() + refreshExpiresIn * 1000),
+      expiresAt,
       usedAt: null,
     });
-    await this.dataSource.transaction((manager) => this.sessions.insertWithToken(session, token, manager));
-    return { sessionId: session.id, refreshToken, refreshExpiresIn };
   }
 }

@@ -1,0 +1,28 @@
+import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
+import type { AccessTokenClaims } from '@tessera/verifier';
+import { AppError } from '../common/app-error';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokenGuard } from './access-token.guard';
+import { SessionListDto } from './dto/session-list.dto';
+import { Claims } from './request-context.decorators';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Controller('api/auth/sessions')
+@UseGuards(AccessTokenGuard)
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  /** At most 100 live sessions per user, so one page holds them all. */
+  @Get()
+  async list(@Claims() claims: AccessTokenClaims): Promise<SessionListDto> {
+    return { items: await this.sessions.listLive(claims.sub, claims.sid), next_cursor: null };
+  }
+
+  /** 404 alike for another user's session, a revoked one and a malformed id: ids cannot be probed. */
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Claims() claims: AccessTokenClaims, @Param('id') id: string): Promise<void> {
+    if (!UUID.test(id) || !(await this.sessions.revokeOwn(claims.sub, id))) throw new AppError('not_found', 'Session not found');
+  }
+}

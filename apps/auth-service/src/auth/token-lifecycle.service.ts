@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+import { RefreshFailure } from '../sessions/rotation';
+import { SessionsService } from '../sessions/sessions.service';
+import { UsersService } from '../users/users.service';
+import { AccessTokenService } from './access-token.service';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { TokenResponseDto } from './dto/token-response.dto';
+
+const GRANT_MESSAGES: Record<RefreshFailure, string> = {
+  unknown: 'Refresh token is not valid',
+  expired: 'Refresh token expired',
+  revoked: 'Session was revoked',
+  reused: 'Refresh token was already used; the session is revoked',
+  session_expired: 'Session reached its maximum age; sign in again',
+};
+
+/** Refresh, logout, logout-all and RFC 7009 revocation (SPEC §4). */
+@Injectable()
+export class TokenLifecycleService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
+
+  async refresh(presented: string): Promise<TokenResponseDto> {
+    const result = await this.sessions.rotate(presented);
+    if (!result.ok) throw invalidGrant(result.reason);
+    // Roles and status are re-read at every refresh: a role change or a disabled account takes effect here.
+    const account = await this.users.findById(result.userId);
+    if (!account || account.disabled) {
+      await this.sessions.revoke({ ids: [result.sessionId] }, 'account_disabled');
+      throw invalidGrant('revoked');
+    }
+    return this.accessTokens.tokenResponse(account, result);
+  }
+
+  /** Unknown or already used tokens answer 204 too, and are no reuse. */
+  async logout(presented: string): Promise<void> {
+    const token = await this.sessions.sessionOfToken(presented);
+    if (token && !token.used) await this.sessions.revoke({ ids: [token.sessionId] }, 'logout');
+  }
+
+  async logoutAll(userId: string): Promise<void> {
+    await this.sessions.revoke({ userId }, 'logout_all');
+  }
+
+  /** RFC 7009: a refresh token or a valid access token revokes its session; anything else changes nothing. */
+  async revoke(token: string): Promise<void> {
+    const refresh = await this.sessions.sessionOfToken(token);
+    if (refresh) {
+      await this.sessions.revoke({ ids: [refresh.sessionId] }, 'token_revoked');
+      return;
+    }
+    const claims = await this.verifier.verify(token).catch(() => undefined);
+    if (claims) await this.sessions.revoke({ ids: [claims.sid], userId: claims.sub }, 'token_revoked');
+  }
+}
+
+function invalidGrant(reason: RefreshFailure): AppError {
+  return new AppError('invalid_grant', GRANT_MESSAGES[reason], undefined, { reason });
+}
