@@ -1,4 +1,7 @@
+import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { RunningService, startAuthService } from './support/auth-service';
+import { createTestDatabase } from './support/databases';
+import { usingPostgres } from './support/test-env';
 import { call } from './support/http';
 
 /** Every error leaves in one shape with a stable code, never a stack trace, SQL or a library's name (SPEC §2). */
@@ -47,20 +50,44 @@ describe('errors', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
-  it('answers a database failure with 503 unavailable, never 500 with internals', async () => {
-    const other = await startAuthService();
+  (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) answers with 503 unavailable while PostgreSQL is unreachable, and recovers', async () => {
+    // A TCP proxy between the service and PostgreSQL that the test can cut.
+    const target = new URL(process.env.TEST_DATABASE_URL as string);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const db = await createTestDatabase();
+    const viaProxy = new URL(db.env.DATABASE_URL);
+    viaProxy.port = String((proxy.address() as AddressInfo).port);
+    viaProxy.hostname = '127.0.0.1';
+    const other = await startAuthService({ DATABASE_URL: viaProxy.toString() }, db);
     try {
-      // Break the connection under the running service: every query now fails at the driver.
-      const driver = other.dataSource.driver as unknown as { master: { options: { connectionTimeoutMillis: number }; end(): Promise<void> } };
-      await driver.master.end();
+      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
       const res = await call(other.url, 'POST', '/api/auth/login', { json: { email: 'a@b.co', password: 'whatever 123' } });
-      expect(res.status).toBeGreaterThanOrEqual(500);
-      expect(res.body).toMatchObject({ statusCode: res.status, error: expect.stringMatching(/^(unavailable|internal_error)$/) });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable' });
       expect(res.text).not.toMatch(LEAKS);
-      const ready = await call(other.url, 'GET', '/health/ready');
-      expect(ready.status).toBe(503);
+      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(503);
+      expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
+      // The proxy comes back on the same port: the service recovers without a restart.
+      await new Promise<void>((resolve) => proxy.listen(Number(viaProxy.port), '127.0.0.1', resolve));
+      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
     } finally {
-      await other.close().catch(() => undefined);
+      proxy.close();
+      for (const s of sockets) s.destroy();
+      await other.close();
     }
   });
 });

@@ -92,6 +92,39 @@ describe('starting the service (SPEC §1)', () => {
     });
   });
 
+  describe('several instances', () => {
+    (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) start together on one new database: migrations, the first key and the bootstrap admin happen once', async () => {
+      const db = await createTestDatabase();
+      const env = { ...db.env, BOOTSTRAP_ADMIN_EMAIL: 'root@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1' };
+      try {
+        const [a, b, c] = await Promise.all([startProcess(env), startProcess(env), startProcess(env)]);
+        try {
+          const created = [a, b, c].filter((p) => p.output().includes('Created the bootstrap admin')).length;
+          expect(created).toBe(1);
+          const jwks = await Promise.all([a, b, c].map((p) => call(p.url, 'GET', '/.well-known/jwks.json')));
+          expect(jwks[0].body).toEqual(jwks[1].body);
+          expect(jwks[1].body).toEqual(jwks[2].body);
+          expect((jwks[0].body.keys as unknown[]).length).toBe(1);
+          // A token issued by one instance is accepted by the others.
+          const login = await call(a.url, 'POST', '/api/auth/login', { json: { email: 'root@example.com', password: 'admin pass phrase 1' } });
+          for (const p of [b, c]) expect((await call(p.url, 'GET', '/api/auth/me', { token: login.body.access_token as string })).status).toBe(200);
+          const { Client } = await import('pg');
+          const client = new Client({ connectionString: db.env.DATABASE_URL });
+          await client.connect();
+          const migrations = await client.query('SELECT count(*)::int AS n FROM migrations');
+          const admins = await client.query(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY (roles)`);
+          await client.end();
+          expect(migrations.rows[0].n).toBeGreaterThan(0);
+          expect(admins.rows[0].n).toBe(1);
+        } finally {
+          await Promise.all([a.stop(), b.stop(), c.stop()]);
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+
   describe('the embedded database', () => {
     let dataDir: string;
     beforeEach(() => {
