@@ -42,6 +42,7 @@ describe('starting the service (SPEC §1)', () => {
       const first = await startProcess(db.env);
       const registered = await call(first.url, 'POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } });
       expect(registered.status).toBe(201);
+      const signedIn = await call(first.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } });
       const jwks1 = await call(first.url, 'GET', '/.well-known/jwks.json');
       expect(await first.stop()).toBe(0);
       if (!usingPostgres()) expect(existsSync(join(db.env.DATA_DIR, 'tessera.lock'))).toBe(false);
@@ -51,6 +52,10 @@ describe('starting the service (SPEC §1)', () => {
         const login = await call(second.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } });
         expect(login.status).toBe(200);
         expect((await call(second.url, 'GET', '/.well-known/jwks.json')).body).toEqual(jwks1.body);
+        // The session and the access token of the first run live on.
+        expect((await call(second.url, 'GET', '/api/auth/me', { token: signedIn.body.access_token as string })).status).toBe(200);
+        const refreshed = await call(second.url, 'POST', '/api/auth/refresh', { json: { refresh_token: signedIn.body.refresh_token } });
+        expect(refreshed.status).toBe(200);
       } finally {
         expect(await second.stop()).toBe(0);
       }
