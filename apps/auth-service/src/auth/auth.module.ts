@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { KeysModule } from '../keys/keys.module';
+import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
@@ -14,7 +15,7 @@ import { SessionsController } from './sessions.controller';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, KeysModule],
+  imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
   providers: [AuthService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
   exports: [AccessTokenGuard, RolesGuard, AccessTokenService],

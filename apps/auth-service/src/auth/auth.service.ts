@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { SecurityLogService } from '../security-log/security-log.service';
 import { ClientContext, SessionsService } from '../sessions/sessions.service';
 import { normalizeEmail } from '../users/email';
 import { checkPasswordPolicy, normalizePassword } from '../users/password-policy';
@@ -19,6 +21,8 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokenService,
+    private readonly securityLog: SecurityLogService,
+    private readonly dataSource: DataSource,
   ) {}
 
   register(dto: RegisterDto): Promise<PublicUser> {
@@ -32,15 +36,20 @@ export class AuthService {
   async login(dto: LoginDto, client: ClientContext): Promise<TokenResponseDto> {
     const email = normalizeEmail(dto.email);
     const password = normalizePassword(dto.password);
+    const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
     const account = email.ok ? await this.users.findByEmail(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
+      this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } });
       throw invalidCredentials();
     }
     const check = await this.hasher.verify(account.passwordHash, password);
-    if (!check.valid || account.disabled) throw invalidCredentials();
+    if (!check.valid || account.disabled) {
+      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } });
+      throw invalidCredentials();
+    }
     if (check.needsRehash) await this.users.updatePasswordHash(account.id, await this.hasher.hash(password));
-    return this.accessTokens.tokenResponse(account, await this.sessions.start(account.id, client));
+    return this.accessTokens.tokenResponse(account, await this.sessions.start(account.id, identifier, client));
   }
 
   async me(userId: string): Promise<PublicUser> {
@@ -58,8 +67,14 @@ export class AuthService {
     if (!check.valid) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message: 'current_password is incorrect' }]);
     const policy = checkPasswordPolicy(dto.new_password, account.email);
     if (!policy.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'new_password', message: `new_password ${policy.message}` }]);
-    await this.users.updatePasswordHash(account.id, await this.hasher.hash(policy.value));
-    await this.sessions.revoke({ userId, exceptId: sessionId }, 'password_changed');
+    const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      await this.users.updatePasswordHash(account.id, passwordHash, manager);
+      const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed');
+      await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, manager);
+      return ids;
+    });
+    await this.sessions.announceRevoked(revoked);
   }
 
   private async activeAccount(userId: string): Promise<Account> {

@@ -6,6 +6,7 @@ import { decryptPrivateKey, deriveKey, encryptPrivateKey, KeyPurpose } from './k
 import { generateSigningKey, importPrivateKey, importPublicKey, KeyMaterial, publicOnly } from './key-material';
 import { KeysRepository } from './keys.repository';
 import { SigningKey } from './signing-key.entity';
+import { SecurityLogService } from '../security-log/security-log.service';
 import { resolveEncryptionSecret } from './encryption-secret';
 
 export interface ActiveKey {
@@ -36,6 +37,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: KeysRepository,
     private readonly dataSource: DataSource,
+    private readonly securityLog: SecurityLogService,
   ) {
     this.secrets = [resolveEncryptionSecret(config), ...config.keys.previousSecrets];
   }
@@ -99,6 +101,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
           retiringAt: null,
           retiredAt: null,
         }),
+        manager,
+      );
+      await this.securityLog.record(
+        { type: 'signing_key_rotated', details: { kid: generated.kid, alg, previous_kid: active?.kid ?? null, reason: active ? 'algorithm_changed' : 'first_key' } },
         manager,
       );
       this.logger.log(`Created ${alg} signing key ${generated.kid}${active ? ` (replacing ${active.alg} key ${active.kid})` : ''}`);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeysModule } from '../keys/keys.module';
+import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsHousekeeping } from './housekeeping.service';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedSessions } from './revoked-sessions.service';
@@ -9,7 +10,7 @@ import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule, SecurityLogModule],
   providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping],
   exports: [SessionsService, SessionsHousekeeping],
 })

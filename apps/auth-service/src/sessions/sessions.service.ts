@@ -3,12 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
+import { SecurityEventInput } from '../security-log/security-event';
+import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
 import { deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
 import { RevocationReason, SessionsRepository } from './sessions.repository';
+
+export interface RevokeWhere {
+  ids?: string[];
+  userId?: string;
+  exceptId?: string;
+}
 
 export interface ClientContext {
   ip: string | null;
@@ -47,13 +55,14 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly revoked: RevokedSessions,
     private readonly dataSource: DataSource,
+    private readonly securityLog: SecurityLogService,
     keys: KeysService,
   ) {
     this.successorKey = keys.derivedKey('refresh-successor');
   }
 
-  /** A login: a new session (token family) and its first refresh token, in one transaction. */
-  async start(userId: string, client: ClientContext): Promise<IssuedRefreshToken> {
+  /** A login: a new session (token family), its first refresh token and `login_success`, in one transaction. */
+  async start(userId: string, identifier: string, client: ClientContext): Promise<IssuedRefreshToken> {
     const now = new Date();
     const { refreshTtl, sessionMaxAge } = this.config.tokens;
     const session = Object.assign(new Session(), {
@@ -72,7 +81,15 @@ export class SessionsService {
     const evicted = await this.dataSource.transaction(async (manager) => {
       await this.sessions.insertWithToken(session, token, manager);
       const beyond = await this.sessions.findLeastRecentlyUsedBeyond(userId, MAX_LIVE_SESSIONS, now, manager);
-      return beyond.length ? this.sessions.revoke({ ids: beyond }, 'session_limit', now, manager) : [];
+      const evictedIds = beyond.length ? await this.sessions.revoke({ ids: beyond }, 'session_limit', now, manager) : [];
+      await this.securityLog.record(
+        [
+          { type: 'login_success', userId, identifier, sessionId: session.id },
+          ...evictedIds.map((id): SecurityEventInput => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'session_limit' } })),
+        ],
+        manager,
+      );
+      return evictedIds;
     });
     await this.revoked.add(evicted, now);
     return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now) };
@@ -97,6 +114,8 @@ export class SessionsService {
       }
       if (decision.action !== 'rotate') {
         const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'reuse', now, manager);
+        // One event per fact: a detected reuse is this event only (no refresh_failed beside it).
+        await this.securityLog.record({ type: 'refresh_token_reuse_detected', userId, sessionId, details: { token_id: (token as RefreshToken).id } }, manager);
         return { ok: false, reason: 'reused', userId, sessionId, revokedId };
       }
       const parent = token as RefreshToken;
@@ -104,6 +123,7 @@ export class SessionsService {
       await this.sessions.markUsed(parent.id, now, manager);
       await this.sessions.insertToken(child, manager);
       await this.sessions.touchSession(sessionId, now, manager);
+      await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, manager);
       return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
     });
     if (!result.ok && result.revokedId) await this.revoked.add([result.revokedId], now);
@@ -112,9 +132,10 @@ export class SessionsService {
   }
 
   /** The session of a refresh token, whatever its state; undefined for an unknown token. */
-  async sessionOfToken(presented: string): Promise<{ sessionId: string; used: boolean } | undefined> {
+  async sessionOfToken(presented: string): Promise<{ sessionId: string; userId: string; used: boolean } | undefined> {
     const token = await this.sessions.findTokenByHash(hashRefreshToken(presented));
-    return token ? { sessionId: token.sessionId, used: token.usedAt !== null } : undefined;
+    const session = token && (await this.sessions.findById(token.sessionId));
+    return token && session ? { sessionId: token.sessionId, userId: session.userId, used: token.usedAt !== null } : undefined;
   }
 
   async findSession(id: string): Promise<{ id: string; userId: string; revoked: boolean } | undefined> {
@@ -122,19 +143,36 @@ export class SessionsService {
     return session ? { id: session.id, userId: session.userId, revoked: session.revokedAt !== null } : undefined;
   }
 
-  /** Revokes and tells every instance's guard; returns the ids newly revoked. */
-  async revoke(where: { ids?: string[]; userId?: string; exceptId?: string }, reason: RevocationReason, manager?: EntityManager): Promise<string[]> {
-    const now = new Date();
-    const ids = await this.sessions.revoke(where, reason, now, manager);
-    await this.revoked.add(ids, now);
+  /**
+   * Revokes, records the events `events` makes of the ids newly revoked (in the same transaction),
+   * then tells every instance's guard. Returns the ids newly revoked.
+   */
+  async revoke(where: RevokeWhere, reason: RevocationReason, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+    const ids = await this.dataSource.transaction((manager) => this.revokeInTransaction(manager, where, reason, events));
+    await this.announceRevoked(ids);
     return ids;
+  }
+
+  /** The same inside a caller's transaction: call `announceRevoked` with the result once it committed. */
+  async revokeInTransaction(manager: EntityManager, where: RevokeWhere, reason: RevocationReason, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+    const ids = await this.sessions.revoke(where, reason, new Date(), manager);
+    const records = events?.(ids) ?? [];
+    if (records.length) await this.securityLog.record(records, manager);
+    return ids;
+  }
+
+  announceRevoked(ids: string[]): Promise<void> {
+    return this.revoked.add(ids);
   }
 
   /** DELETE /sessions/:id: only a live session of this user; false otherwise (so ids cannot be probed). */
   async revokeOwn(userId: string, sessionId: string): Promise<boolean> {
     const session = await this.sessions.findById(sessionId);
     if (!session || session.userId !== userId) return false;
-    return (await this.revoke({ ids: [sessionId], userId }, 'session_deleted')).length > 0;
+    const ids = await this.revoke({ ids: [sessionId], userId }, 'session_deleted', (revoked) =>
+      revoked.map((id) => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'sessions_endpoint' } })),
+    );
+    return ids.length > 0;
   }
 
   isRevoked(sessionId: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecurityLogModule } from '../security-log/security-log.module';
 import { BootstrapAdminService } from './bootstrap-admin.service';
 import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.entity';
@@ -7,7 +8,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
+  imports: [TypeOrmModule.forFeature([User]), SecurityLogModule],
   providers: [UsersRepository, UsersService, PasswordHasher, BootstrapAdminService],
   exports: [UsersService, PasswordHasher],
 })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordHasher } from './password-hasher.service';
@@ -25,6 +26,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly dataSource: DataSource,
+    private readonly securityLog: SecurityLogService,
   ) {}
 
   async register(input: NewUser, roles: string[] = ['user']): Promise<PublicUser> {
@@ -34,7 +36,10 @@ export class UsersService {
     }
     const user = this.newUser(input.email, await this.hasher.hash(policy.value), input.name ?? null, roles);
     try {
-      await this.users.insert(user);
+      await this.dataSource.transaction(async (manager) => {
+        await this.users.insert(user, manager);
+        await this.securityLog.record({ type: 'user_registered', userId: user.id, identifier: user.email }, manager);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with this email already exists');
       throw error;
@@ -52,8 +57,8 @@ export class UsersService {
     return user && toAccount(user);
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.updatePasswordHash(id, passwordHash);
+  async updatePasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.users.updatePasswordHash(id, passwordHash, manager);
   }
 
   /**
@@ -74,7 +79,9 @@ export class UsersService {
             'choose another email (an existing account is never promoted silently)',
         );
       }
-      await this.users.insert(this.newUser(email, passwordHash, null, ['user', 'admin']), manager);
+      const admin = this.newUser(email, passwordHash, null, ['user', 'admin']);
+      await this.users.insert(admin, manager);
+      await this.securityLog.record({ type: 'user_registered', userId: admin.id, identifier: email, details: { via: 'bootstrap_admin' } }, manager);
       return 'created';
     });
   }

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { SecurityLog } from './security-log.entity';
+
+export interface LogFilters {
+  eventTypes?: string[];
+  userId?: string;
+  identifier?: string;
+  ip?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Keyset position: the last row of a page, newest first on (created_at, id). */
+export interface LogCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export interface ChainPoint {
+  seq: string;
+  chain: Buffer;
+}
+
+@Injectable()
+export class SecurityLogRepository {
+  constructor(@InjectRepository(SecurityLog) private readonly logs: Repository<SecurityLog>) {}
+
+  async insert(rows: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[], manager?: EntityManager): Promise<void> {
+    if (rows.length === 0) return;
+    await (manager ? manager.getRepository(SecurityLog) : this.logs).insert(rows as QueryDeepPartialEntity<SecurityLog>[]);
+  }
+
+  /** One page, newest first; reads one row more than asked to know whether a next page exists. */
+  page(filters: LogFilters, cursor: LogCursor | undefined, limit: number): Promise<SecurityLog[]> {
+    const qb = this.filtered(filters);
+    if (cursor) qb.andWhere('(l.created_at, l.id) < (:cursorAt, :cursorId)', { cursorAt: cursor.createdAt, cursorId: cursor.id });
+    return qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC').limit(limit).getMany();
+  }
+
+  private filtered(filters: LogFilters): SelectQueryBuilder<SecurityLog> {
+    const qb = this.logs.createQueryBuilder('l').select(['l.id', 'l.eventType', 'l.userId', 'l.identifier', 'l.ip', 'l.userAgent', 'l.sessionId', 'l.requestId', 'l.details', 'l.createdAt']);
+    if (filters.eventTypes?.length) qb.andWhere('l.event_type IN (:...types)', { types: filters.eventTypes });
+    if (filters.userId) qb.andWhere('l.user_id = :userId', { userId: filters.userId });
+    if (filters.identifier) qb.andWhere('l.identifier = :identifier', { identifier: filters.identifier });
+    if (filters.ip) qb.andWhere('l.ip = :ip', { ip: filters.ip });
+    if (filters.from) qb.andWhere('l.created_at >= :from', { from: filters.from });
+    if (filters.to) qb.andWhere('l.created_at < :to', { to: filters.to });
+    return qb;
+  }
+
+  async checkpoint(manager?: EntityManager): Promise<ChainPoint | null> {
+    const rows: ChainPoint[] = await (manager ?? this.logs.manager).query(`SELECT last_seq AS seq, last_chain AS chain FROM security_log_checkpoints WHERE id = 1`);
+    return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
+  }
+
+  async head(manager?: EntityManager): Promise<ChainPoint | null> {
+    const rows: ChainPoint[] = await (manager ?? this.logs.manager).query(`SELECT seq, chain FROM security_logs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`);
+    return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
+  }
+
+  unsealed(limit: number, manager: EntityManager): Promise<SecurityLog[]> {
+    return manager.getRepository(SecurityLog).createQueryBuilder('l').where('l.seq IS NULL').orderBy('l.id', 'ASC').limit(limit).getMany();
+  }
+
+  async seal(links: { id: string; seq: string; chain: Buffer }[], manager: EntityManager): Promise<void> {
+    if (links.length === 0) return;
+    await manager.query(
+      `UPDATE security_logs AS l SET seq = v.seq, chain = v.chain
+         FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS seq, unnest($3::bytea[]) AS chain) AS v
+        WHERE l.id = v.id`,
+      [links.map((l) => l.id), links.map((l) => l.seq), links.map((l) => l.chain)],
+    );
+  }
+
+  sealedAfter(seq: string, limit: number): Promise<SecurityLog[]> {
+    return this.logs.createQueryBuilder('l').where('l.seq > :seq', { seq }).orderBy('l.seq', 'ASC').limit(limit).getMany();
+  }
+
+  unsealedAfter(id: string, limit: number): Promise<SecurityLog[]> {
+    return this.logs.createQueryBuilder('l').where('l.seq IS NULL AND l.id > :id', { id }).orderBy('l.id', 'ASC').limit(limit).getMany();
+  }
+
+  /** The highest sealed seq among rows older than `before`: what retention may purge up to. */
+  async lastSealedBefore(before: Date): Promise<ChainPoint | null> {
+    const rows: ChainPoint[] = await this.logs.query(
+      `SELECT seq, chain FROM security_logs WHERE seq = (SELECT max(seq) FROM security_logs WHERE created_at < $1 AND seq IS NOT NULL)`,
+      [before],
+    );
+    return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
+  }
+
+  /** Moves the checkpoint first, then deletes, in one transaction per batch; returns how many went. */
+  async purgeThrough(point: ChainPoint, batchSize: number): Promise<number> {
+    return this.logs.manager.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO security_log_checkpoints (id, last_seq, last_chain) VALUES (1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(security_log_checkpoints.last_seq, EXCLUDED.last_seq),
+           last_chain = CASE WHEN EXCLUDED.last_seq >= security_log_checkpoints.last_seq THEN EXCLUDED.last_chain ELSE security_log_checkpoints.last_chain END,
+           updated_at = now()`,
+        [point.seq, point.chain],
+      );
+      const result = await manager.query(
+        `DELETE FROM security_logs WHERE id IN (SELECT id FROM security_logs WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
+        [point.seq, batchSize],
+      );
+      return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+    });
+  }
+}
