@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceOptions } from 'typeorm';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppError } from './common/app-error';
@@ -43,6 +44,7 @@ export class AppModule {
         }),
         KeysModule,
         AuthModule,
+        AdminModule,
         HealthModule,
       ],
       providers: [

@@ -59,6 +59,11 @@ export class ChainSealer implements OnModuleInit, OnApplicationShutdown {
       const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [LOCK_ID]);
       if (!locked) return null;
       const start = (await this.logs.head(manager)) ?? (await this.logs.checkpoint(manager)) ?? { seq: '0', chain: GENESIS };
+      if (BigInt(start.seq) < this.highestSeen) {
+        // The end of the chain this process sealed is gone: never paper over it by sealing anew from there.
+        this.logger.error(`Sealed head went back from seq ${this.highestSeen} to ${start.seq}: rows were deleted from the end of the security log`);
+        return null;
+      }
       const rows = await this.logs.unsealed(SEAL_BATCH, manager);
       let seq = BigInt(start.seq);
       let chain = start.chain;

@@ -61,6 +61,18 @@ export class UsersService {
     await this.users.updatePasswordHash(id, passwordHash, manager);
   }
 
+  async page(emailPrefix: string | undefined, cursor: { createdAt: Date; id: string } | undefined, limit: number): Promise<Account[]> {
+    return (await this.users.page(emailPrefix?.trim().toLowerCase(), cursor, limit)).map(toAccount);
+  }
+
+  setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<boolean> {
+    return this.users.setDisabled(id, disabled ? new Date() : null, manager);
+  }
+
+  setRoles(id: string, roles: string[], manager?: EntityManager): Promise<void> {
+    return this.users.setRoles(id, roles, manager);
+  }
+
   /**
    * Creates the bootstrap admin when no admin exists. Instances starting together serialise on a
    * transaction-scoped advisory lock, so exactly one creates it. Returns what happened.

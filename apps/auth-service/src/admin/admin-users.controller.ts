@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import type { AccessTokenClaims } from '@tessera/verifier';
+import { AccessTokenGuard } from '../auth/access-token.guard';
+import { Claims } from '../auth/request-context.decorators';
+import { Roles, RolesGuard } from '../auth/roles.guard';
+import { AdminUsersService } from './admin-users.service';
+import { AdminUsersQueryDto, SetRolesDto } from './dto/admin-users.dto';
+
+@Controller('api/admin/users')
+@UseGuards(AccessTokenGuard, RolesGuard)
+@Roles('admin')
+export class AdminUsersController {
+  constructor(private readonly users: AdminUsersService) {}
+
+  @Get()
+  list(@Query() query: AdminUsersQueryDto) {
+    return this.users.list(query);
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.users.get(id);
+  }
+
+  @Post(':id/disable')
+  @HttpCode(204)
+  disable(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
+    return this.users.disable(id, claims.sub);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(204)
+  enable(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
+    return this.users.enable(id, claims.sub);
+  }
+
+  @Put(':id/roles')
+  setRoles(@Param('id') id: string, @Body() dto: SetRolesDto, @Claims() claims: AccessTokenClaims) {
+    return this.users.setRoles(id, dto.roles, claims.sub);
+  }
+
+  @Post(':id/revoke-sessions')
+  @HttpCode(204)
+  revokeSessions(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
+    return this.users.revokeSessions(id, claims.sub);
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { SecurityLogService } from '../security-log/security-log.service';
+import { SessionsService, SessionView } from '../sessions/sessions.service';
+import { PublicUser } from '../users/user.entity';
+import { Account, UsersService } from '../users/users.service';
+import { AdminUsersQueryDto } from './dto/admin-users.dto';
+
+export interface AdminUser extends PublicUser {
+  disabled: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The admin user endpoints of SPEC §2; every change is recorded with `actor_id`. */
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly securityLog: SecurityLogService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async list(query: AdminUsersQueryDto): Promise<{ items: AdminUser[]; next_cursor: string | null }> {
+    const limit = query.limit ?? 50;
+    const rows = await this.users.page(query.email, decodeCursor(query.cursor, UUID), limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(adminView), next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null };
+  }
+
+  async get(id: string): Promise<{ user: AdminUser; status: 'active' | 'disabled'; sessions: Omit<SessionView, 'current'>[] }> {
+    const account = await this.find(id);
+    const sessions = (await this.sessions.listLive(account.id, '')).map(({ current: _, ...session }) => session);
+    return { user: adminView(account), status: account.disabled ? 'disabled' : 'active', sessions };
+  }
+
+  /** Disabling revokes every session at once, in the same transaction, and refuses login and refresh. */
+  async disable(id: string, actorId: string): Promise<void> {
+    if (id === actorId) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'id', message: 'an admin cannot disable their own account' }]);
+    const account = await this.find(id);
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      await this.users.setDisabled(account.id, true, manager);
+      const ids = await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'account_disabled');
+      await this.securityLog.record(
+        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.disable', actor_id: actorId, revoked_sessions: ids.length } },
+        manager,
+      );
+      return ids;
+    });
+    await this.sessions.announceRevoked(revoked);
+  }
+
+  async enable(id: string, actorId: string): Promise<void> {
+    const account = await this.find(id);
+    await this.dataSource.transaction(async (manager) => {
+      await this.users.setDisabled(account.id, false, manager);
+      await this.securityLog.record({ type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.enable', actor_id: actorId } }, manager);
+    });
+  }
+
+  /** Takes effect at the user's next refresh (roles are re-read there). */
+  async setRoles(id: string, roles: string[], actorId: string): Promise<{ user: AdminUser }> {
+    const account = await this.find(id);
+    const unique = [...new Set(roles)];
+    await this.dataSource.transaction(async (manager) => {
+      await this.users.setRoles(account.id, unique, manager);
+      await this.securityLog.record(
+        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.roles', actor_id: actorId, roles: unique, previous: account.roles } },
+        manager,
+      );
+    });
+    return { user: { ...adminView(account), roles: unique } };
+  }
+
+  async revokeSessions(id: string, actorId: string): Promise<void> {
+    const account = await this.find(id);
+    await this.sessions.revoke({ userId: account.id }, 'admin', (ids) =>
+      ids.map((sessionId) => ({ type: 'session_revoked', userId: account.id, sessionId, details: { via: 'admin', actor_id: actorId } })),
+    );
+  }
+
+  private async find(id: string): Promise<Account> {
+    const account = UUID.test(id) ? await this.users.findById(id) : null;
+    if (!account) throw new AppError('not_found', 'User not found');
+    return account;
+  }
+}
+
+function adminView(account: Account): AdminUser {
+  return { id: account.id, email: account.email, name: account.name, roles: account.roles, created_at: account.created_at, disabled: account.disabled };
+}

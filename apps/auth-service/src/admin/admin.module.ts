@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { SecurityLogModule } from '../security-log/security-log.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { AdminUsersController } from './admin-users.controller';
+import { AdminUsersService } from './admin-users.service';
+import { SecurityLogsController } from './security-logs.controller';
+import { SecurityLogsService } from './security-logs.service';
+
+@Module({
+  imports: [AuthModule, SecurityLogModule, SessionsModule, UsersModule],
+  controllers: [SecurityLogsController, AdminUsersController],
+  providers: [SecurityLogsService, AdminUsersService],
+})
+export class AdminModule {}

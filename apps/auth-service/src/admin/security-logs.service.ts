@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { ChainSealer, VerifyResult } from '../security-log/chain-sealer.service';
+import { SecurityLog } from '../security-log/security-log.entity';
+import { LogFilters, SecurityLogRepository } from '../security-log/security-log.repository';
+import { SecurityLogService } from '../security-log/security-log.service';
+import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
+
+export interface SecurityLogItem {
+  id: string;
+  event_type: string;
+  user_id: string | null;
+  identifier: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  session_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  created_at: string;
+}
+
+const ID = /^\d{1,19}$/;
+const EXPORT_BATCH = 1000;
+const CSV_COLUMNS: (keyof SecurityLogItem)[] = ['id', 'created_at', 'event_type', 'user_id', 'identifier', 'ip', 'user_agent', 'session_id', 'request_id', 'details'];
+
+/** Review of the security log (SPEC §2 administration): every read is itself an `admin_action`. */
+@Injectable()
+export class SecurityLogsService {
+  constructor(
+    private readonly logs: SecurityLogRepository,
+    private readonly securityLog: SecurityLogService,
+    private readonly sealer: ChainSealer,
+  ) {}
+
+  async list(query: SecurityLogQueryDto, actorId: string): Promise<{ items: SecurityLogItem[]; next_cursor: string | null }> {
+    const limit = query.limit ?? 50;
+    const rows = await this.logs.page(filtersOf(query), decodeCursor(query.cursor, ID), limit + 1);
+    const page = rows.slice(0, limit);
+    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.read', actor_id: actorId } });
+    const last = page[page.length - 1];
+    return { items: page.map(toItem), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Streams every matching row, page by page on the same keyset index (no OFFSET, no long transaction). */
+  export(query: SecurityLogExportDto, actorId: string): Readable {
+    const format = query.format ?? 'ndjson';
+    const filters = filtersOf(query);
+    const logs = this.logs;
+    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.export', format, actor_id: actorId } });
+    return Readable.from(
+      (async function* () {
+        if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
+        let position = decodeCursor(query.cursor, ID);
+        for (;;) {
+          const rows = await logs.page(filters, position, EXPORT_BATCH);
+          for (const row of rows) yield format === 'csv' ? csvLine(toItem(row)) : `${JSON.stringify(toItem(row))}\n`;
+          const last = rows[rows.length - 1];
+          if (rows.length < EXPORT_BATCH || !last) return;
+          position = { createdAt: last.createdAt, id: last.id };
+        }
+      })(),
+    );
+  }
+
+  async verify(actorId: string): Promise<VerifyResult> {
+    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.verify', actor_id: actorId } });
+    return this.sealer.verify();
+  }
+}
+
+function filtersOf(query: SecurityLogQueryDto): LogFilters {
+  return {
+    eventTypes: query.event_type,
+    userId: query.user_id,
+    identifier: query.identifier,
+    ip: query.ip,
+    from: query.from ? new Date(query.from) : undefined,
+    to: query.to ? new Date(query.to) : undefined,
+  };
+}
+
+function toItem(row: SecurityLog): SecurityLogItem {
+  return {
+    id: row.id,
+    event_type: row.eventType,
+    user_id: row.userId,
+    identifier: row.identifier,
+    ip: row.ip,
+    user_agent: row.userAgent,
+    session_id: row.sessionId,
+    request_id: row.requestId,
+    details: row.details,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * RFC 4180 quoting, and OWASP's guard against CSV formula injection: a cell that a spreadsheet
+ * would read as a formula (= + - @ tab CR) is prefixed with a single quote.
+ */
+export function csvCell(value: unknown): string {
+  let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(item: SecurityLogItem): string {
+  return `${CSV_COLUMNS.map((c) => csvCell(item[c])).join(',')}\r\n`;
+}
