@@ -42,6 +42,27 @@ describe('errors', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('is not ready while the configured Redis does not answer, and says which part is down', async () => {
+    const other = await startAuthService({ REDIS_URL: 'redis://127.0.0.1:1' }, undefined);
+    try {
+      const res = await call(other.url, 'GET', '/health/ready');
+      expect(res.status).toBe(503);
+      expect(res.text).toContain('redis');
+      expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  (process.env.TEST_REDIS_URL ? it : it.skip)('(needs TEST_REDIS_URL) is ready with a reachable Redis', async () => {
+    const other = await startAuthService({ REDIS_URL: process.env.TEST_REDIS_URL as string });
+    try {
+      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sets security headers on every response', async () => {
     const res = await call(service.url, 'GET', '/health/live');
     expect(res.status).toBe(200);

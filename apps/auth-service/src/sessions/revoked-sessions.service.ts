@@ -52,6 +52,16 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
     if (this.redis) this.redis.disconnect();
   }
 
+  /** undefined without REDIS_URL; otherwise whether Redis answers a PING. */
+  async redisReachable(): Promise<boolean | undefined> {
+    if (!this.redis) return undefined;
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
   /** Called after the revocation is committed. */
   async add(sessionIds: readonly string[], revokedAt = new Date()): Promise<void> {
     if (sessionIds.length === 0) return;

@@ -12,6 +12,6 @@ import { SessionsService } from './sessions.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule, SecurityLogModule],
   providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping],
-  exports: [SessionsService, SessionsHousekeeping],
+  exports: [SessionsService, SessionsHousekeeping, RevokedSessions],
 })
 export class SessionsModule {}
