@@ -11,7 +11,8 @@ async function main(): Promise<void> {
       const ran = await runMigrations(dataSource, config);
       process.stdout.write(ran.length ? `Ran ${ran.length} migration(s): ${ran.join(', ')}\n` : 'No pending migrations\n');
     } finally {
-      await dataSource.destroy();
+      // Not initialised when the connection failed: keep the original error, not destroy()'s.
+      await dataSource.destroy().catch(() => undefined);
     }
   } catch (error) {
     if (error instanceof ConfigError) for (const p of error.problems) process.stderr.write(`Configuration error: ${p}\n`);

@@ -1,10 +1,18 @@
 import { ConsoleLogger } from '@nestjs/common';
 
 /**
- * Nest's console logger, less two noises: the ExceptionHandler's report of a failed start (main.ts
+ * Nest's console logger, less three noises: the start-up inventory of modules and routes, the ExceptionHandler's report of a failed start (main.ts
  * prints one clear line instead of a stack trace) and stack traces of TypeORM's connection retries.
  */
+const BOOT_NOISE = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+
 export class AppLogger extends ConsoleLogger {
+  /** Nest's per-module and per-route start-up lines say nothing an operator needs. */
+  override log(message: unknown, ...rest: unknown[]): void {
+    if (BOOT_NOISE.has(rest[rest.length - 1] as string)) return;
+    super.log(message, ...rest);
+  }
+
   override error(message: unknown, ...rest: unknown[]): void {
     const context = rest[rest.length - 1];
     if (context === 'ExceptionHandler') return;
