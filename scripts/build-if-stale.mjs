@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const entry = 'dist/apps/auth-service/apps/auth-service/src/main.js';
+const console = 'dist/console/index.html';
 
 function newest(dir) {
   let latest = 0;
@@ -16,7 +17,7 @@ function newest(dir) {
 }
 
 const sources = Math.max(newest('apps/auth-service/src'), newest('libs'));
-if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
+if (!existsSync(entry) || !existsSync(console) || statSync(entry).mtimeMs < sources) {
   process.stdout.write('Building Tessera (first start or changed sources)...\n');
-  execSync('npx nest build auth-service', { stdio: 'inherit' });
+  execSync('npm run build', { stdio: 'inherit' });
 }

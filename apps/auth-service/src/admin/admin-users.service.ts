@@ -79,7 +79,7 @@ export class AdminUsersService {
   async revokeSessions(id: string, actorId: string): Promise<void> {
     const account = await this.find(id);
     await this.sessions.revoke({ userId: account.id }, 'admin', (ids) =>
-      ids.map((sessionId) => ({ type: 'session_revoked', userId: account.id, sessionId, details: { via: 'admin', actor_id: actorId } })),
+      ids.map((sessionId) => ({ type: 'session_revoked', userId: account.id, identifier: account.email, sessionId, details: { via: 'admin', actor_id: actorId } })),
     );
   }
 

@@ -5,12 +5,13 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
+import { ConsoleController } from './console.controller';
 import { SecurityLogsController } from './security-logs.controller';
 import { SecurityLogsService } from './security-logs.service';
 
 @Module({
   imports: [AuthModule, SecurityLogModule, SessionsModule, UsersModule],
-  controllers: [SecurityLogsController, AdminUsersController],
+  controllers: [SecurityLogsController, AdminUsersController, ConsoleController],
   providers: [SecurityLogsService, AdminUsersService],
 })
 export class AdminModule {}

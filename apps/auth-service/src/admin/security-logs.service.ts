@@ -37,7 +37,7 @@ export class SecurityLogsService {
     const limit = query.limit ?? 50;
     const rows = await this.logs.page(filtersOf(query), decodeCursor(query.cursor, ID), limit + 1);
     const page = rows.slice(0, limit);
-    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.read', actor_id: actorId } });
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.read', actor_id: actorId } });
     const last = page[page.length - 1];
     return { items: page.map(toItem), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
@@ -47,7 +47,7 @@ export class SecurityLogsService {
     const format = query.format ?? 'ndjson';
     const filters = filtersOf(query);
     const logs = this.logs;
-    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.export', format, actor_id: actorId } });
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.export', format, actor_id: actorId } });
     return Readable.from(
       (async function* () {
         if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
@@ -64,7 +64,7 @@ export class SecurityLogsService {
   }
 
   async verify(actorId: string): Promise<VerifyResult> {
-    this.securityLog.enqueue({ type: 'admin_action', userId: actorId, details: { action: 'security_logs.verify', actor_id: actorId } });
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.verify', actor_id: actorId } });
     return this.sealer.verify();
   }
 }

@@ -1,0 +1,294 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyReply } from 'fastify';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { CONSOLE_CSP, ConsoleController } from '../apps/auth-service/src/admin/console.controller';
+import { mapError } from '../apps/auth-service/src/common/error-mapping';
+import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
+import { RunningService, startAuthService } from './support/auth-service';
+import { login, newSession, refresh } from './support/flows';
+import { call } from './support/http';
+
+const ADMIN = { BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1' };
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT_DIR = join(__dirname, '..', 'test-output');
+const EXPECTED_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Background-batched events (failures, admin reads) are written within a few hundred ms: flush them now. */
+function settle(service: RunningService): Promise<void> {
+  return service.app.get(SecurityLogService).flush();
+}
+
+describe('admin console (GET /admin)', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    if (!existsSync(join(__dirname, '..', 'dist', 'console', 'index.html'))) {
+      throw new Error('dist/console is missing: run `npm run build` before the e2e tests');
+    }
+    service = await startAuthService({ ...ADMIN, RATE_LIMIT_LOGIN: '1000' });
+  });
+  afterAll(() => service?.close());
+
+  describe('over plain HTTP', () => {
+    it('serves the page with its own strict CSP, no inline script or style, and no-cache', async () => {
+      const res = await fetch(`${service.url}/admin`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      // One policy only: the console's, in place of the API's `default-src 'none'`.
+      expect(res.headers.get('content-security-policy')).toBe(EXPECTED_CSP);
+      expect(CONSOLE_CSP).toBe(EXPECTED_CSP);
+      const html = await res.text();
+      const scripts = html.match(/<script\b[^>]*>/gi) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag).toMatch(/\ssrc="\/admin\/assets\/[a-z0-9-]+\.js"/);
+      expect(html).not.toMatch(/<script\b[^>]*>\s*[^<\s]/i); // nothing between <script> and </script>
+      expect(html).not.toMatch(/\sstyle\s*=/i);
+      expect(html).not.toMatch(/<style\b/i);
+      expect(html).not.toMatch(/\son[a-z]+\s*=/i); // no inline event handlers
+    });
+
+    it('serves the built modules and stylesheet with their types, and nothing else', async () => {
+      const js = await fetch(`${service.url}/admin/assets/main.js`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(js.headers.get('content-security-policy')).toBe(EXPECTED_CSP);
+      expect(await js.text()).toContain("from './api.js'");
+      const css = await fetch(`${service.url}/admin/assets/styles.css`);
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+      for (const path of [
+        '/admin/assets/index.html',
+        '/admin/assets/missing.js',
+        '/admin/assets/..%2F..%2Fpackage.json',
+        '/admin/assets/%2E%2E%2Fmain.js',
+        '/admin/assets/Main.js',
+        '/admin/assets/main.js.map',
+      ]) {
+        const res = await call(service.url, 'GET', path);
+        expect({ path, status: res.status, error: res.body?.error }).toEqual({ path, status: 404, error: 'not_found' });
+      }
+    });
+
+    it('answers 503 in the error shape when the console is not built', async () => {
+      const controller = new ConsoleController();
+      Reflect.set(controller, 'dir', join(__dirname, 'no-such-console-dir'));
+      const reply = {} as FastifyReply;
+      const expected = { statusCode: 503, error: 'unavailable', message: 'The admin console is not built: run npm run build' };
+      for (const attempt of [() => controller.page(reply), () => controller.asset('main.js', reply)]) {
+        const error = await attempt().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(mapError(error).body).toEqual(expected);
+      }
+    });
+  });
+
+  (existsSync(CHROMIUM) ? it : it.skip)(
+    '(needs /usr/bin/chromium) signs in, filters, pages, opens a user, revokes their sessions, verifies the chain and exports',
+    async () => {
+      // Traffic first, so that the table has rows: a dozen users sign up and in; the target signs
+      // in twice (two sessions) and fails a login once.
+      for (let i = 0; i < 12; i++) await newSession(service.url, 'crowd');
+      const target = await newSession(service.url, 'target');
+      const second = await login(service.url, target.email, 'second-device/1.0');
+      const failed = await call(service.url, 'POST', '/api/auth/login', { json: { email: target.email, password: 'not the password 42' } });
+      expect(failed.status).toBe(401);
+      await settle(service);
+
+      const browser: Browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      const errors: string[] = [];
+      try {
+        const context: BrowserContext = await browser.newContext({ acceptDownloads: true, viewport: { width: 1440, height: 900 } });
+        // Collects CSP violations from inside the page (init scripts come through the debugging protocol, not the page's CSP).
+        await context.addInitScript(() => {
+          const w = window as unknown as { __csp: string[] };
+          w.__csp = [];
+          document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+        });
+        const page: Page = await context.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+        });
+        page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+        const rows = page.locator('#events-body tr[data-type]');
+        const types = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.type));
+        const ids = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.id));
+
+        // Sign in with the keyboard: Enter submits.
+        await page.goto(`${service.url}/admin`);
+        await page.getByLabel('Email', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_EMAIL);
+        await page.getByLabel('Password', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_PASSWORD);
+        await page.getByLabel('Password', { exact: true }).press('Enter');
+        await page.locator('#whoami', { hasText: ADMIN.BOOTSTRAP_ADMIN_EMAIL }).waitFor();
+        await page.locator('#events-body tr[data-type="login_success"]').first().waitFor();
+        // No token in the URL, ever.
+        expect(page.url()).toBe(`${service.url}/admin`);
+
+        // The chain verifies.
+        await page.locator('#chain.chain-ok').waitFor();
+        expect(await page.locator('#chain-text').textContent()).toMatch(/^Chain verified · \d+ events?$/);
+
+        // Filter by event type: only login failures.
+        await page.getByLabel('login_failure', { exact: true }).check();
+        await page.getByRole('button', { name: 'Apply filters' }).click();
+        await page.waitForFunction(() => {
+          const trs = Array.from(document.querySelectorAll<HTMLElement>('#events-body tr[data-type]'));
+          return trs.length > 0 && trs.every((tr) => tr.dataset.type === 'login_failure');
+        });
+        expect(new Set(await types())).toEqual(new Set(['login_failure']));
+        expect(await page.locator('#events-body').textContent()).toContain(target.email);
+        expect(await page.locator('#types-summary').textContent()).toBe('(1 selected)');
+
+        // IP and time range: another address, or a window in the future, match nothing.
+        const empty = page.locator('#events-body tr.placeholder', { hasText: 'No events match these filters.' });
+        await page.getByLabel('IP address').fill('10.9.9.9');
+        await page.getByLabel('IP address').press('Enter');
+        await empty.waitFor();
+        await page.getByLabel('IP address').fill('127.0.0.1');
+        await page.getByLabel('From', { exact: true }).fill('2099-01-01T00:00:00');
+        await page.getByRole('button', { name: 'Apply filters' }).click();
+        await empty.waitFor();
+        await page.getByLabel('From', { exact: true }).fill('2000-01-01T00:00:00');
+        await page.getByRole('button', { name: 'Apply filters' }).click();
+        await page.locator('#events-body tr[data-type="login_failure"]').first().waitFor();
+
+        // Pages of 10 sign-ins: Next shows the next 10, Previous the first ones again.
+        await page.getByRole('button', { name: 'Reset' }).click();
+        await page.getByLabel('login_success', { exact: true }).check();
+        await page.getByLabel('Rows per page').selectOption('10');
+        await page.getByRole('button', { name: 'Apply filters' }).click();
+        await page.waitForFunction(() => {
+          const trs = Array.from(document.querySelectorAll<HTMLElement>('#events-body tr[data-type]'));
+          return trs.length === 10 && trs.every((tr) => tr.dataset.type === 'login_success');
+        });
+        const first = await ids();
+        await page.getByRole('button', { name: 'Next →' }).click();
+        await page.waitForFunction((before) => {
+          const now = Array.from(document.querySelectorAll<HTMLElement>('#events-body tr[data-type]'), (tr) => tr.dataset.id);
+          return now.length > 0 && !now.includes(before[0]);
+        }, first);
+        const secondPage = await ids();
+        expect(secondPage.length).toBeGreaterThanOrEqual(5); // 15 sign-ins in all
+        expect(secondPage.filter((id) => first.includes(id))).toEqual([]);
+        expect(new Set(await types())).toEqual(new Set(['login_success']));
+        expect(await page.locator('#page-number').textContent()).toBe('Page 2');
+        // Newest first: every id on page 2 is older than those on page 1.
+        expect(Math.max(...secondPage.map(Number))).toBeLessThan(Math.min(...first.map(Number)));
+        await page.getByRole('button', { name: '← Previous' }).click();
+        await page.waitForFunction((before) => {
+          const now = Array.from(document.querySelectorAll<HTMLElement>('#events-body tr[data-type]'), (tr) => tr.dataset.id);
+          return now.join() === before.join();
+        }, first);
+        expect(await page.getByRole('button', { name: '← Previous' }).isDisabled()).toBe(true);
+
+        // Filter by identifier (Enter submits), then open the user from the table.
+        await page.getByRole('button', { name: 'Reset' }).click();
+        await page.getByLabel('Identifier').fill(target.email);
+        await page.getByLabel('Identifier').press('Enter');
+        await page.waitForFunction(() => document.querySelectorAll('#events-body tr[data-type="login_failure"]').length === 1);
+        expect(new Set(await types())).toEqual(new Set(['user_registered', 'login_success', 'login_failure']));
+        await page.locator('#events-body tr[data-type="login_success"] td.col-user button', { hasText: target.email }).first().click();
+        await page.locator('#user-title', { hasText: target.email }).waitFor();
+        expect(await page.locator('#user-status').textContent()).toBe('Active');
+        expect(await page.locator('#sessions li').count()).toBe(2);
+        expect(await page.locator('#sessions').textContent()).toContain('second-device/1.0');
+
+        // The user's own events, for the screenshot.
+        await page.getByRole('button', { name: 'Show events' }).click();
+        await page.waitForFunction(
+          (id) => (document.getElementById('f-user') as HTMLInputElement).value === id && document.querySelectorAll('#events-body tr[data-type="login_success"]').length === 2,
+          target.user.id,
+        );
+        // Nothing on the page carries an inline style or an inline script (checked before the
+        // screenshot: Playwright's caret hiding leaves empty style attributes on inputs).
+        expect(await page.locator('[style]').evaluateAll((els) => els.map((e) => e.outerHTML.slice(0, 120)))).toEqual([]);
+        expect(await page.locator('script:not([src])').count()).toBe(0);
+        mkdirSync(SCREENSHOT_DIR, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOT_DIR, 'admin-console.png'), fullPage: true });
+
+        // Revoke the sessions, through the confirmation dialog (keyboard: the dialog opens on Cancel).
+        await page.getByRole('button', { name: 'Revoke all sessions' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Revoke all sessions?' });
+        await dialog.waitFor();
+        await dialog.getByRole('button', { name: 'Revoke sessions' }).click();
+        await page.locator('#no-sessions').waitFor();
+        expect(await page.locator('#user-message').textContent()).toBe('All sessions revoked.');
+
+        // Both refresh tokens are dead now.
+        for (const refreshToken of [target.refresh_token, second.refresh_token]) {
+          const res = await refresh(service.url, refreshToken);
+          expect(res.status).toBe(401);
+          expect(res.body).toMatchObject({ error: 'invalid_grant', reason: 'revoked' });
+        }
+        // ...and the table (filtered on that user) shows the revocations.
+        await settle(service);
+        await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+        await page.waitForFunction(() => document.querySelectorAll('#events-body tr[data-type="session_revoked"]').length === 2);
+
+        // Export (fetch + Blob + object URL): a CSV of this user's events.
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+        expect(download.suggestedFilename()).toBe('security-logs.csv');
+        const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+        expect(csv[0]).toBe('id,created_at,event_type,user_id,identifier,ip,user_agent,session_id,request_id,details');
+        expect(csv.slice(1).every((line) => line.includes(target.user.id))).toBe(true);
+        expect(csv.filter((line) => line.includes(',session_revoked,'))).toHaveLength(2);
+
+        // The chain still verifies after all that.
+        await settle(service);
+        await page.getByRole('button', { name: 'Re-check' }).click();
+        await page.locator('#chain.chain-ok').waitFor();
+
+        // An access token that no longer works: the two calls of a reload (events, verify) both get
+        // 401, share ONE refresh (refresh tokens rotate: two would look like reuse), and retry.
+        expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+        const adminId = await page.evaluate(() => {
+          const saved = JSON.parse(sessionStorage.getItem('tessera.admin.session')!);
+          saved.access_token = 'expired';
+          sessionStorage.setItem('tessera.admin.session', JSON.stringify(saved));
+          return saved.user.id as string;
+        });
+        const before = errors.length;
+        await page.reload();
+        await page.locator('#events-body tr[data-type]').first().waitFor();
+        await page.locator('#chain.chain-ok').waitFor();
+        // Chromium reports each 401 answer on the console: expected here, and nothing else.
+        expect(errors.splice(before).filter((e) => !/status of 401/.test(e))).toEqual([]);
+        await settle(service);
+        const adminLogin = await call<{ access_token: string }>(service.url, 'POST', '/api/auth/login', {
+          json: { email: ADMIN.BOOTSTRAP_ADMIN_EMAIL, password: ADMIN.BOOTSTRAP_ADMIN_PASSWORD },
+        });
+        const audit = await call<{ items: { event_type: string }[] }>(
+          service.url,
+          'GET',
+          `/api/admin/security-logs?user_id=${adminId}&event_type=token_refreshed&event_type=refresh_token_reuse_detected&event_type=refresh_failed`,
+          { token: adminLogin.body.access_token },
+        );
+        expect(audit.body.items.map((i) => i.event_type)).toEqual(['token_refreshed']);
+
+        // Sign out; a non-admin cannot get in.
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.locator('#login-form').waitFor();
+        expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+        const plain = await newSession(service.url, 'plain');
+        await page.getByLabel('Email', { exact: true }).fill(plain.email);
+        await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple 42');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.locator('#login-error', { hasText: 'This account is not an admin' }).waitFor();
+        expect(await page.locator('#app-view').isHidden()).toBe(true);
+
+        expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+        expect(errors).toEqual([]);
+        await context.close();
+      } finally {
+        await browser.close();
+      }
+    },
+    180_000,
+  );
+});
