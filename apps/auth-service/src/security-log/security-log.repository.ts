@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SecurityLog } from './security-log.entity';
 
 export interface LogFilters {
@@ -30,7 +29,16 @@ export class SecurityLogRepository {
 
   async insert(rows: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[], manager?: EntityManager): Promise<void> {
     if (rows.length === 0) return;
-    await (manager ? manager.getRepository(SecurityLog) : this.logs).insert(rows as QueryDeepPartialEntity<SecurityLog>[]);
+    // Plain SQL: this runs inside every writing request's transaction (login, refresh), so it skips
+    // the ORM's entity bookkeeping and RETURNING.
+    const columns = ['event_type', 'user_id', 'identifier', 'ip', 'user_agent', 'session_id', 'request_id', 'details', 'created_at', 'mac'];
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      values.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
+      const base = values.length - columns.length;
+      return `(${columns.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+    });
+    await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
 
   /** One page, newest first; reads one row more than asked to know whether a next page exists. */

@@ -36,12 +36,53 @@ export class SessionsRepository {
   }
 
   /** The presented token's row, locked until the transaction ends: concurrent refreshes of one token queue here. */
-  lockTokenByHash(tokenHash: Buffer, manager: EntityManager): Promise<RefreshToken | null> {
-    return this.tokenRepo(manager).createQueryBuilder('t').setLock('pessimistic_write').where('t.token_hash = :tokenHash', { tokenHash }).getOne();
+
+  /**
+   * The hot path of a refresh: the presented token and its session, both locked, in one round trip
+   * (concurrent refreshes of one token queue on these row locks until the transaction ends).
+   */
+  async lockTokenWithSession(tokenHash: Buffer, manager: EntityManager): Promise<{ token: RefreshToken; session: Session } | null> {
+    const rows: {
+      id: string;
+      session_id: string;
+      parent_id: string | null;
+      created_at: Date;
+      used_at: Date | null;
+      expires_at: Date;
+      user_id: string;
+      revoked_at: Date | null;
+      session_expires_at: Date;
+    }[] = await manager.query(
+      `SELECT t.id, t.session_id, t.parent_id, t.created_at, t.used_at, t.expires_at,
+              s.user_id, s.revoked_at, s.expires_at AS session_expires_at
+         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+        WHERE t.token_hash = $1
+          FOR UPDATE OF t, s`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const token = Object.assign(new RefreshToken(), {
+      id: row.id,
+      sessionId: row.session_id,
+      parentId: row.parent_id,
+      tokenHash,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      usedAt: row.used_at,
+    });
+    const session = Object.assign(new Session(), { id: row.session_id, userId: row.user_id, revokedAt: row.revoked_at, expiresAt: row.session_expires_at });
+    return { token, session };
   }
 
-  lockSession(id: string, manager: EntityManager): Promise<Session | null> {
-    return this.sessionRepo(manager).createQueryBuilder('s').setLock('pessimistic_write').where('s.id = :id', { id }).getOne();
+  /** Marks the parent used, then stores its successor and touches the session (one statement). */
+  async rotate(parentId: string, child: RefreshToken, at: Date, manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE refresh_tokens SET used_at = $1 WHERE id = $2`, [at, parentId]);
+    await manager.query(
+      `WITH touched AS (UPDATE sessions SET last_used_at = $1 WHERE id = $2)
+       INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($3, $2, $4, $5, $1, $6)`,
+      [at, child.sessionId, child.id, parentId, child.tokenHash, child.expiresAt],
+    );
   }
 
   findTokenByHash(tokenHash: Buffer): Promise<RefreshToken | null> {
@@ -50,18 +91,6 @@ export class SessionsRepository {
 
   findSuccessor(parentId: string, manager: EntityManager): Promise<RefreshToken | null> {
     return this.tokenRepo(manager).findOneBy({ parentId });
-  }
-
-  async markUsed(tokenId: string, at: Date, manager: EntityManager): Promise<void> {
-    await this.tokenRepo(manager).update({ id: tokenId }, { usedAt: at });
-  }
-
-  async insertToken(token: RefreshToken, manager: EntityManager): Promise<void> {
-    await this.tokenRepo(manager).insert(token);
-  }
-
-  async touchSession(id: string, at: Date, manager: EntityManager): Promise<void> {
-    await this.sessionRepo(manager).update({ id }, { lastUsedAt: at });
   }
 
   findById(id: string, manager?: EntityManager): Promise<Session | null> {

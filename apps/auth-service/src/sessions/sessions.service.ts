@@ -102,8 +102,9 @@ export class SessionsService {
   async rotate(presented: string): Promise<RotationResult> {
     const now = new Date();
     const result = await this.dataSource.transaction(async (manager): Promise<RotationResult & { revokedId?: string }> => {
-      const token = await this.sessions.lockTokenByHash(hashRefreshToken(presented), manager);
-      const session = token ? await this.sessions.lockSession(token.sessionId, manager) : null;
+      const locked = await this.sessions.lockTokenWithSession(hashRefreshToken(presented), manager);
+      const token = locked?.token ?? null;
+      const session = locked?.session ?? null;
       const successor = token?.usedAt ? await this.sessions.findSuccessor(token.id, manager) : null;
       const decision = decideRefresh(token, session, successor, now, this.config.tokens.reuseGrace);
       if (decision.action === 'fail') return { ok: false, reason: decision.reason, userId: session?.userId, sessionId: session?.id };
@@ -120,9 +121,7 @@ export class SessionsService {
       }
       const parent = token as RefreshToken;
       const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
-      await this.sessions.markUsed(parent.id, now, manager);
-      await this.sessions.insertToken(child, manager);
-      await this.sessions.touchSession(sessionId, now, manager);
+      await this.sessions.rotate(parent.id, child, now, manager);
       await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, manager);
       return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
     });
