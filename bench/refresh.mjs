@@ -3,8 +3,8 @@
 // locked rotation on bare node:http + pg). Goal: service ≥ 0.6 × floor.
 // Each client owns one session and walks its own token chain (refresh → use the returned token
 // next), so clients never contend for a row lock: what is measured is the cost of one rotation.
-// Run: `node bench/refresh.mjs` (BENCH_SECONDS, BENCH_WARMUP, BENCH_CPU_PROF=1 to profile the
-// service). JSON in bench/results/refresh.json.
+// Run: `node bench/refresh.mjs` (BENCH_SECONDS, BENCH_WARMUP, BENCH_CPU_PROF=1 to profile each
+// target into bench/results/prof/). JSON in bench/results/refresh.json.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -192,17 +192,17 @@ async function main() {
       RATE_LIMIT_LOGIN: '1000000', // not enforced yet; set so that a future limiter does not skew this
       RATE_LIMIT_REFRESH: '1000000',
     };
-    const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/prof')}`] : [];
+    const profile = (name) => (process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/prof')}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
     // The service first: it runs the migrations that create the schema the floor shares.
     const { child, port } = await start('service', [ENTRY], serviceEnv);
     const serviceChains = await loginChains(port);
     await stop(child);
     await db.connect();
     const results = { clients: CLIENTS, warmupSeconds: WARMUP_S, seconds: DURATION_S, at: new Date().toISOString() };
-    results.service = await run(db, 'service', [...profile, ENTRY], serviceEnv, serviceChains);
+    results.service = await run(db, 'service', [...profile('service'), ENTRY], serviceEnv, serviceChains);
     const floorEnv = (full) => ({ PATH: process.env.PATH, DATABASE_URL: DB_URL, FLOOR_FULL: full ? '1' : '0' });
-    results.floor = await run(db, 'floor', [FLOOR], floorEnv(false), await seedChains(db, CLIENTS));
-    results.floorFull = await run(db, 'floor (full)', [FLOOR], floorEnv(true), await seedChains(db, CLIENTS));
+    results.floor = await run(db, 'floor', [...profile('floor'), FLOOR], floorEnv(false), await seedChains(db, CLIENTS));
+    results.floorFull = await run(db, 'floor (full)', [...profile('floor-full'), FLOOR], floorEnv(true), await seedChains(db, CLIENTS));
     results.ratio = round(results.service.throughput / results.floor.throughput);
     results.ratioFull = round(results.service.throughput / results.floorFull.throughput);
 

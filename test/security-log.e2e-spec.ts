@@ -1,3 +1,4 @@
+import type { SecurityLogItem as LogItem } from '../apps/auth-service/src/admin/security-logs.service';
 import { ChainSealer } from '../apps/auth-service/src/security-log/chain-sealer.service';
 import { SecurityLogRetention } from '../apps/auth-service/src/security-log/retention.service';
 import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
@@ -7,18 +8,6 @@ import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 
 const ADMIN = { BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1' };
 
-interface LogItem {
-  id: string;
-  event_type: string;
-  user_id: string | null;
-  identifier: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  session_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
-}
 
 async function adminToken(service: RunningService): Promise<string> {
   const res = await call<TokenPair>(service.url, 'POST', '/api/auth/login', { json: { email: ADMIN.BOOTSTRAP_ADMIN_EMAIL, password: ADMIN.BOOTSTRAP_ADMIN_PASSWORD } });
