@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
 import { IssuedRefreshToken } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
+import { publicView } from '../users/users.service';
 import { TokenResponseDto } from './dto/token-response.dto';
 
 export interface TokenSubject {
@@ -28,7 +29,7 @@ export class AccessTokenService {
       expires_in: this.config.tokens.accessTtl,
       refresh_token: issued.refreshToken,
       refresh_expires_in: issued.refreshExpiresIn,
-      user: { id: user.id, email: user.email, name: user.name, roles: user.roles, created_at: user.created_at },
+      user: publicView(user),
     };
   }
 

@@ -7,7 +7,7 @@ import { normalizeEmail } from '../users/email';
 import { checkPasswordPolicy, normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { PublicUser } from '../users/user.entity';
-import { Account, UsersService } from '../users/users.service';
+import { Account, publicView, UsersService } from '../users/users.service';
 import { AccessTokenService } from './access-token.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
@@ -53,7 +53,7 @@ export class AuthService {
   }
 
   async me(userId: string): Promise<PublicUser> {
-    return publicPart(await this.activeAccount(userId));
+    return publicView(await this.activeAccount(userId));
   }
 
   /**
@@ -86,8 +86,4 @@ export class AuthService {
 
 function invalidCredentials(): AppError {
   return new AppError('invalid_credentials', 'Invalid email or password');
-}
-
-function publicPart(account: Account): PublicUser {
-  return { id: account.id, email: account.email, name: account.name, roles: account.roles, created_at: account.created_at };
 }

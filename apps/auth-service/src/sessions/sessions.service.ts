@@ -137,10 +137,6 @@ export class SessionsService {
     return token && session ? { sessionId: token.sessionId, userId: session.userId, used: token.usedAt !== null } : undefined;
   }
 
-  async findSession(id: string): Promise<{ id: string; userId: string; revoked: boolean } | undefined> {
-    const session = await this.sessions.findById(id);
-    return session ? { id: session.id, userId: session.userId, revoked: session.revokedAt !== null } : undefined;
-  }
 
   /**
    * Revokes, records the events `events` makes of the ids newly revoked (in the same transaction),

@@ -104,6 +104,11 @@ export class UsersService {
   }
 }
 
+/** Only the public members (an Account carries its hash too): what any response may hold about a user. */
+export function publicView(account: PublicUser): PublicUser {
+  return { id: account.id, email: account.email, name: account.name, roles: account.roles, created_at: account.created_at };
+}
+
 function toAccount(user: User): Account {
   return { ...toPublicUser(user), passwordHash: user.passwordHash, disabled: user.disabledAt !== null };
 }
