@@ -4,7 +4,8 @@
 // Run as a child process (so that it gets its own event loop, as the service does):
 //   DATABASE_URL=postgres://... node bench/refresh-floor.mjs   → "floor listening on http://127.0.0.1:<port>"
 // FLOOR_FULL=1 adds what the service does beyond the bare rotation: the `token_refreshed`
-// security-log row in the transaction and the re-read of the user after commit (roles, disabled).
+// security-log row in the transaction and the read of the user's current roles and status (joined
+// to the session's locking read, as the service does).
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -44,9 +45,15 @@ async function main() {
   async function rotate(client, presented, now) {
     const { rows: [token] } = await client.query('SELECT * FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [sha256(presented)]);
     if (!token) return null;
-    const { rows: [session] } = await client.query('SELECT * FROM sessions WHERE id = $1 FOR UPDATE', [token.session_id]);
+    const { rows: [session] } = await client.query(
+      full
+        ? 'SELECT s.*, u.roles, u.disabled_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 FOR UPDATE OF s'
+        : 'SELECT * FROM sessions WHERE id = $1 FOR UPDATE',
+      [token.session_id],
+    );
     // The service revokes the family on a reuse; the benchmark never presents a used token.
     if (!session || session.revoked_at || token.used_at || session.expires_at <= now || token.expires_at <= now) return null;
+    if (full && session.disabled_at) return null;
     const next = `rt_${createHmac('sha256', successorKey).update(presented).digest('base64url')}`; // deriveSuccessorToken
     const expiresAt = new Date(Math.min(now.getTime() + REFRESH_TTL_S * 1000, session.expires_at.getTime()));
     await client.query('UPDATE refresh_tokens SET used_at = $1 WHERE id = $2', [now, token.id]);
@@ -62,7 +69,7 @@ async function main() {
         row.eventType, row.userId, row.sessionId, {}, now, mac,
       ]);
     }
-    return { userId: session.user_id, sessionId: session.id, next, expiresIn: Math.floor((expiresAt - now) / 1000) };
+    return { userId: session.user_id, sessionId: session.id, roles: full ? session.roles : ['user'], next, expiresIn: Math.floor((expiresAt - now) / 1000) };
   }
 
   async function refresh(body) {
@@ -87,9 +94,8 @@ async function main() {
       client.release();
     }
     if (!result) return [401, { error: 'invalid_grant' }];
-    const roles = full ? (await pool.query('SELECT * FROM users WHERE id = $1', [result.userId])).rows[0].roles : ['user'];
     const iat = Math.floor(Date.now() / 1000);
-    const accessToken = await new SignJWT({ sid: result.sessionId, client_id: 'tessera', roles }) // as access-token.service.ts
+    const accessToken = await new SignJWT({ sid: result.sessionId, client_id: 'tessera', roles: result.roles }) // as access-token.service.ts
       .setProtectedHeader({ alg: 'RS256', kid: 'floor', typ: 'at+jwt' })
       .setIssuer('http://localhost:3000')
       .setSubject(result.userId)

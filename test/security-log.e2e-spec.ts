@@ -90,6 +90,49 @@ describe('security log (SPEC §5)', () => {
     for (const pair of [first, second, other]) expect(dump).not.toContain(createHash('sha256').update(pair.refresh_token).digest('hex'));
   });
 
+  it('gives every event the request id, address and user agent of the request it came from', async () => {
+    // Each request has its own user agent; the row it caused must carry that request's X-Request-Id.
+    const sent = new Map<string, string>(); // user agent → request id answered
+    let n = 0;
+    const send = async <T = Record<string, unknown>>(method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
+      const userAgent = `context-test/${process.pid}/${++n}`;
+      const res = await call<T>(service.url, method, path, { ...options, headers: { ...options.headers, 'user-agent': userAgent } });
+      sent.set(userAgent, res.headers.get('x-request-id') as string);
+      return res;
+    };
+    const email = uniqueEmail('context');
+    const reg = await send<{ user: { id: string } }>('POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } });
+    await send('POST', '/api/auth/login', { json: { email, password: 'wrong password 42' } }); // buffered
+    const a = (await send<TokenPair>('POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD } })).body;
+    await send('POST', '/api/auth/refresh', { json: { refresh_token: a.refresh_token } });
+    await send('POST', '/api/auth/refresh', { json: { refresh_token: `${a.refresh_token.slice(0, -2)}xx` } }); // buffered refresh_failed
+    await send('POST', '/api/auth/refresh', { json: { refresh_token: a.refresh_token } }); // reuse
+    const b = await login(service.url, email);
+    await send('POST', '/api/auth/logout', { json: { refresh_token: b.refresh_token } });
+    const c = await login(service.url, email);
+    const d = await login(service.url, email);
+    await send('DELETE', `/api/auth/sessions/${claimsOf(d.access_token).sid}`, { token: c.access_token });
+    await send('POST', '/api/auth/password', { token: c.access_token, json: { current_password: STRONG_PASSWORD, new_password: 'another passphrase 77' } });
+    await send('POST', '/api/auth/logout-all', { token: c.access_token });
+    await send('POST', `/api/admin/users/${reg.body.user.id}/disable`, { token: admin });
+    await send('GET', `/api/admin/security-logs?user_id=${reg.body.user.id}`, { token: admin }); // buffered admin read
+
+    await settle(service);
+    const rows: { event_type: string; ip: string; user_agent: string; request_id: string }[] = await service.dataSource.query(
+      `SELECT event_type, ip, user_agent, request_id FROM security_logs WHERE user_agent LIKE $1`,
+      [`context-test/${process.pid}/%`],
+    );
+    expect(rows.map((r) => r.event_type).sort()).toEqual(
+      ['admin_action', 'admin_action', 'login_failure', 'login_success', 'logout', 'logout_all', 'password_changed', 'refresh_failed', 'refresh_token_reuse_detected', 'session_revoked', 'token_refreshed', 'user_registered'].sort(),
+    );
+    for (const row of rows) {
+      expect({ type: row.event_type, request_id: row.request_id, ip: row.ip }).toEqual({ type: row.event_type, request_id: sent.get(row.user_agent), ip: '127.0.0.1' });
+    }
+    // Events with no request behind them carry none.
+    const [key] = await service.dataSource.query(`SELECT ip, user_agent, request_id FROM security_logs WHERE event_type = 'signing_key_rotated' LIMIT 1`);
+    expect(key).toEqual({ ip: null, user_agent: null, request_id: null });
+  });
+
   it('records admin reads of the log as admin_action with the actor', async () => {
     await call(service.url, 'GET', '/api/admin/security-logs?limit=1', { token: admin });
     const actions = await events(service, admin, 'event_type=admin_action');

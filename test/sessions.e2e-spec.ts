@@ -281,8 +281,11 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'revoked', message: expect.any(String) });
       expect((await me(url, s.access_token)).status).toBe(401);
-      const [row] = await service.dataSource.query(`SELECT revoked_at FROM sessions WHERE id = $1`, [sidOf(s)]);
-      expect(row.revoked_at).not.toBeNull();
+      const [row] = await service.dataSource.query(`SELECT revoked_at, revoked_reason FROM sessions WHERE id = $1`, [sidOf(s)]);
+      expect(row).toEqual({ revoked_at: expect.any(Date), revoked_reason: 'account_disabled' });
+      // Decided under the rotation's lock: no successor was stored for a disabled account.
+      const tokens = await service.dataSource.query(`SELECT used_at FROM refresh_tokens WHERE session_id = $1`, [sidOf(s)]);
+      expect(tokens).toEqual([{ used_at: null }]);
     });
   });
 

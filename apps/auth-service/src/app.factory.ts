@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
-import { registerBodyParsers, registerFormParser, registerRequestContext, registerResponseHeaders } from './common/http-setup';
+import { registerBodyParsers, registerFormParser, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
@@ -34,7 +34,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  registerRequestContext(fastify);
   registerBodyParsers(fastify);
   registerFormParser(fastify);
   registerResponseHeaders(fastify);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import type { AccessTokenClaims } from '@tessera/verifier';
 import { AccessTokenGuard } from '../auth/access-token.guard';
-import { Claims } from '../auth/request-context.decorators';
+import { CurrentActor } from '../auth/request-context.decorators';
+import type { Actor } from '../common/request-context';
 import { Roles, RolesGuard } from '../auth/roles.guard';
 import { AdminUsersService } from './admin-users.service';
 import { AdminUsersQueryDto, SetRolesDto } from './dto/admin-users.dto';
@@ -24,24 +24,24 @@ export class AdminUsersController {
 
   @Post(':id/disable')
   @HttpCode(204)
-  disable(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
-    return this.users.disable(id, claims.sub);
+  disable(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.users.disable(id, actor);
   }
 
   @Post(':id/enable')
   @HttpCode(204)
-  enable(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
-    return this.users.enable(id, claims.sub);
+  enable(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.users.enable(id, actor);
   }
 
   @Put(':id/roles')
-  setRoles(@Param('id') id: string, @Body() dto: SetRolesDto, @Claims() claims: AccessTokenClaims) {
-    return this.users.setRoles(id, dto.roles, claims.sub);
+  setRoles(@Param('id') id: string, @Body() dto: SetRolesDto, @CurrentActor() actor: Actor) {
+    return this.users.setRoles(id, dto.roles, actor);
   }
 
   @Post(':id/revoke-sessions')
   @HttpCode(204)
-  revokeSessions(@Param('id') id: string, @Claims() claims: AccessTokenClaims): Promise<void> {
-    return this.users.revokeSessions(id, claims.sub);
+  revokeSessions(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.users.revokeSessions(id, actor);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { Actor } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService, SessionView } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
@@ -39,14 +40,15 @@ export class AdminUsersService {
   }
 
   /** Disabling revokes every session at once, in the same transaction, and refuses login and refresh. */
-  async disable(id: string, actorId: string): Promise<void> {
-    if (id === actorId) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'id', message: 'an admin cannot disable their own account' }]);
+  async disable(id: string, actor: Actor): Promise<void> {
+    if (id === actor.id) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'id', message: 'an admin cannot disable their own account' }]);
     const account = await this.find(id);
     const revoked = await this.dataSource.transaction(async (manager) => {
       await this.users.setDisabled(account.id, true, manager);
-      const ids = await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'account_disabled');
+      const ids = await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'account_disabled', actor.context);
       await this.securityLog.record(
-        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.disable', actor_id: actorId, revoked_sessions: ids.length } },
+        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.disable', actor_id: actor.id, revoked_sessions: ids.length } },
+        actor.context,
         manager,
       );
       return ids;
@@ -54,32 +56,33 @@ export class AdminUsersService {
     await this.sessions.announceRevoked(revoked);
   }
 
-  async enable(id: string, actorId: string): Promise<void> {
+  async enable(id: string, actor: Actor): Promise<void> {
     const account = await this.find(id);
     await this.dataSource.transaction(async (manager) => {
       await this.users.setDisabled(account.id, false, manager);
-      await this.securityLog.record({ type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.enable', actor_id: actorId } }, manager);
+      await this.securityLog.record({ type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.enable', actor_id: actor.id } }, actor.context, manager);
     });
   }
 
   /** Takes effect at the user's next refresh (roles are re-read there). */
-  async setRoles(id: string, roles: string[], actorId: string): Promise<{ user: AdminUser }> {
+  async setRoles(id: string, roles: string[], actor: Actor): Promise<{ user: AdminUser }> {
     const account = await this.find(id);
     const unique = [...new Set(roles)];
     await this.dataSource.transaction(async (manager) => {
       await this.users.setRoles(account.id, unique, manager);
       await this.securityLog.record(
-        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.roles', actor_id: actorId, roles: unique, previous: account.roles } },
+        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.roles', actor_id: actor.id, roles: unique, previous: account.roles } },
+        actor.context,
         manager,
       );
     });
     return { user: { ...adminView(account), roles: unique } };
   }
 
-  async revokeSessions(id: string, actorId: string): Promise<void> {
+  async revokeSessions(id: string, actor: Actor): Promise<void> {
     const account = await this.find(id);
-    await this.sessions.revoke({ userId: account.id }, 'admin', (ids) =>
-      ids.map((sessionId) => ({ type: 'session_revoked', userId: account.id, identifier: account.email, sessionId, details: { via: 'admin', actor_id: actorId } })),
+    await this.sessions.revoke({ userId: account.id }, 'admin', actor.context, (ids) =>
+      ids.map((sessionId) => ({ type: 'session_revoked', userId: account.id, identifier: account.email, sessionId, details: { via: 'admin', actor_id: actor.id } })),
     );
   }
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
-import type { AccessTokenClaims } from '@tessera/verifier';
 import type { FastifyReply } from 'fastify';
 import { AccessTokenGuard } from '../auth/access-token.guard';
-import { Claims } from '../auth/request-context.decorators';
+import { CurrentActor } from '../auth/request-context.decorators';
+import type { Actor } from '../common/request-context';
 import { Roles, RolesGuard } from '../auth/roles.guard';
 import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
 import { SecurityLogsService } from './security-logs.service';
@@ -14,22 +14,22 @@ export class SecurityLogsController {
   constructor(private readonly logs: SecurityLogsService) {}
 
   @Get()
-  list(@Query() query: SecurityLogQueryDto, @Claims() claims: AccessTokenClaims) {
-    return this.logs.list(query, claims.sub);
+  list(@Query() query: SecurityLogQueryDto, @CurrentActor() actor: Actor) {
+    return this.logs.list(query, actor);
   }
 
   @Get('export')
   @Header('Cache-Control', 'no-store')
-  export(@Query() query: SecurityLogExportDto, @Claims() claims: AccessTokenClaims, @Res() reply: FastifyReply) {
+  export(@Query() query: SecurityLogExportDto, @CurrentActor() actor: Actor, @Res() reply: FastifyReply) {
     const csv = query.format === 'csv';
     void reply
       .header('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="security-logs.${csv ? 'csv' : 'ndjson'}"`)
-      .send(this.logs.export(query, claims.sub));
+      .send(this.logs.export(query, actor));
   }
 
   @Get('verify')
-  verify(@Claims() claims: AccessTokenClaims) {
-    return this.logs.verify(claims.sub);
+  verify(@CurrentActor() actor: Actor) {
+    return this.logs.verify(actor);
   }
 }

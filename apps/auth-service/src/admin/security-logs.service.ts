@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { Actor } from '../common/request-context';
 import { ChainSealer, VerifyResult } from '../security-log/chain-sealer.service';
 import { SecurityLog } from '../security-log/security-log.entity';
 import { LogFilters, SecurityLogRepository } from '../security-log/security-log.repository';
@@ -33,21 +34,21 @@ export class SecurityLogsService {
     private readonly sealer: ChainSealer,
   ) {}
 
-  async list(query: SecurityLogQueryDto, actorId: string): Promise<{ items: SecurityLogItem[]; next_cursor: string | null }> {
+  async list(query: SecurityLogQueryDto, actor: Actor): Promise<{ items: SecurityLogItem[]; next_cursor: string | null }> {
     const limit = query.limit ?? 50;
     const rows = await this.logs.page(filtersOf(query), decodeCursor(query.cursor, ID), limit + 1);
     const page = rows.slice(0, limit);
-    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.read', actor_id: actorId } });
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.read', actor_id: actor.id } }, actor.context);
     const last = page[page.length - 1];
     return { items: page.map(toItem), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
   /** Streams every matching row, page by page on the same keyset index (no OFFSET, no long transaction). */
-  export(query: SecurityLogExportDto, actorId: string): Readable {
+  export(query: SecurityLogExportDto, actor: Actor): Readable {
     const format = query.format ?? 'ndjson';
     const filters = filtersOf(query);
     const logs = this.logs;
-    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.export', format, actor_id: actorId } });
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.export', format, actor_id: actor.id } }, actor.context);
     return Readable.from(
       (async function* () {
         if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
@@ -63,8 +64,8 @@ export class SecurityLogsService {
     );
   }
 
-  async verify(actorId: string): Promise<VerifyResult> {
-    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.verify', actor_id: actorId } });
+  async verify(actor: Actor): Promise<VerifyResult> {
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.verify', actor_id: actor.id } }, actor.context);
     return this.sealer.verify();
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
-import type { ClientContext } from '../sessions/sessions.service';
+import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -21,40 +21,40 @@ export class AuthController {
 
   @Post('register')
   @HttpCode(201)
-  async register(@Body() dto: RegisterDto): Promise<UserResponseDto> {
-    return { user: await this.auth.register(dto) };
+  async register(@Body() dto: RegisterDto, @Client() client: RequestContext): Promise<UserResponseDto> {
+    return { user: await this.auth.register(dto, client) };
   }
 
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Client() client: ClientContext): Promise<TokenResponseDto> {
+  login(@Body() dto: LoginDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.auth.login(dto, client);
   }
 
   @Post('refresh')
   @HttpCode(200)
-  refresh(@Body() dto: RefreshTokenDto): Promise<TokenResponseDto> {
-    return this.lifecycle.refresh(dto.refresh_token);
+  refresh(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
+    return this.lifecycle.refresh(dto.refresh_token, client);
   }
 
   @Post('logout')
   @HttpCode(204)
-  logout(@Body() dto: RefreshTokenDto): Promise<void> {
-    return this.lifecycle.logout(dto.refresh_token);
+  logout(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<void> {
+    return this.lifecycle.logout(dto.refresh_token, client);
   }
 
   @Post('logout-all')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
-  logoutAll(@Claims() claims: AccessTokenClaims): Promise<void> {
-    return this.lifecycle.logoutAll(claims.sub);
+  logoutAll(@Claims() claims: AccessTokenClaims, @Client() client: RequestContext): Promise<void> {
+    return this.lifecycle.logoutAll(claims.sub, client);
   }
 
   /** RFC 7009: 200 whatever the token (JSON or form-encoded). */
   @Post('revoke')
   @HttpCode(200)
-  async revoke(@Body() dto: RevokeDto): Promise<Record<string, never>> {
-    await this.lifecycle.revoke(dto.token);
+  async revoke(@Body() dto: RevokeDto, @Client() client: RequestContext): Promise<Record<string, never>> {
+    await this.lifecycle.revoke(dto.token, client);
     return {};
   }
 
@@ -67,7 +67,7 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
-  changePassword(@Claims() claims: AccessTokenClaims, @Body() dto: ChangePasswordDto): Promise<void> {
-    return this.auth.changePassword(claims.sub, claims.sid, dto);
+  changePassword(@Claims() claims: AccessTokenClaims, @Body() dto: ChangePasswordDto, @Client() client: RequestContext): Promise<void> {
+    return this.auth.changePassword(claims.sub, claims.sid, dto, client);
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { RequestContext } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
-import { ClientContext, SessionsService } from '../sessions/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { normalizeEmail } from '../users/email';
 import { checkPasswordPolicy, normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
@@ -25,27 +26,27 @@ export class AuthService {
     private readonly dataSource: DataSource,
   ) {}
 
-  register(dto: RegisterDto): Promise<PublicUser> {
-    return this.users.register({ email: dto.email, password: dto.password, name: dto.name ?? null });
+  register(dto: RegisterDto, context: RequestContext): Promise<PublicUser> {
+    return this.users.register({ email: dto.email, password: dto.password, name: dto.name ?? null }, context);
   }
 
   /**
    * An unknown email and a wrong password do the same work (one lookup, one argon2 verification)
    * and answer the same error, so neither the body nor the time tells whether an account exists.
    */
-  async login(dto: LoginDto, client: ClientContext): Promise<TokenResponseDto> {
+  async login(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
     const email = normalizeEmail(dto.email);
     const password = normalizePassword(dto.password);
     const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
     const account = email.ok ? await this.users.findByEmail(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
-      this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } });
+      this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } }, client);
       throw invalidCredentials();
     }
     const check = await this.hasher.verify(account.passwordHash, password);
     if (!check.valid || account.disabled) {
-      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } });
+      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } }, client);
       throw invalidCredentials();
     }
     if (check.needsRehash) await this.users.updatePasswordHash(account.id, await this.hasher.hash(password));
@@ -60,7 +61,7 @@ export class AuthService {
    * Checks the current password, applies the policy to the new one, and revokes every other
    * session of the user (a stolen session must not survive a password change).
    */
-  async changePassword(userId: string, sessionId: string, dto: ChangePasswordDto): Promise<void> {
+  async changePassword(userId: string, sessionId: string, dto: ChangePasswordDto, context: RequestContext): Promise<void> {
     const account = await this.activeAccount(userId);
     const check = await this.hasher.verify(account.passwordHash, normalizePassword(dto.current_password));
     // 400, not 401: a 401 would make clients refresh their token and retry.
@@ -70,8 +71,8 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     const revoked = await this.dataSource.transaction(async (manager) => {
       await this.users.updatePasswordHash(account.id, passwordHash, manager);
-      const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed');
-      await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, manager);
+      const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed', context);
+      await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, context, manager);
       return ids;
     });
     await this.sessions.announceRevoked(revoked);

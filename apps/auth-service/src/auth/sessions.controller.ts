@@ -1,10 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
 import { AppError } from '../common/app-error';
+import type { RequestContext } from '../common/request-context';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenGuard } from './access-token.guard';
 import { SessionListDto } from './dto/session-list.dto';
-import { Claims } from './request-context.decorators';
+import { Claims, Client } from './request-context.decorators';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,7 +23,7 @@ export class SessionsController {
   /** 404 alike for another user's session, a revoked one and a malformed id: ids cannot be probed. */
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Claims() claims: AccessTokenClaims, @Param('id') id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.sessions.revokeOwn(claims.sub, id))) throw new AppError('not_found', 'Session not found');
+  async remove(@Claims() claims: AccessTokenClaims, @Param('id') id: string, @Client() client: RequestContext): Promise<void> {
+    if (!UUID.test(id) || !(await this.sessions.revokeOwn(claims.sub, id, client))) throw new AppError('not_found', 'Session not found');
   }
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from './app-error';
-import { runWithRequestContext } from './request-context';
 
 /**
  * JSON only (SPEC §2): invalid JSON is 400 `invalid_json`, a body that is not an object is 400
@@ -60,16 +59,5 @@ export function registerResponseHeaders(fastify: FastifyInstance): void {
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     reply.header('x-request-id', request.id);
     done(null, payload);
-  });
-}
-
-/** Every request runs inside its context (request id, client address, user agent) for the security log. */
-export function registerRequestContext(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const userAgent = request.headers['user-agent'];
-    runWithRequestContext(
-      { requestId: String(request.id), ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null },
-      done,
-    );
   });
 }

@@ -1,18 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
-/** Who is asking: set once per request (an onRequest hook), read where an event is recorded. */
+/**
+ * Who is asking: the request id, client address and user agent that every security event of a
+ * request carries. Controllers read it with the `@Client()` decorator and pass it down explicitly:
+ * an AsyncLocalStorage would do it implicitly, but its promise hooks cost every request a few
+ * percent of CPU (measured on the refresh path, bench/refresh.mjs).
+ */
 export interface RequestContext {
-  requestId: string;
+  requestId: string | null;
   ip: string | null;
   userAgent: string | null;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+/** Events with no request behind them: start-up (bootstrap admin, first signing key), schedules. */
+export const NO_REQUEST: RequestContext = Object.freeze({ requestId: null, ip: null, userAgent: null });
 
-export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
+/** An authenticated caller acting on others (an admin): who, and from which request. */
+export interface Actor {
+  id: string;
+  context: RequestContext;
 }

@@ -8,6 +8,7 @@ import { KeysRepository } from './keys.repository';
 import { SigningKey } from './signing-key.entity';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { resolveEncryptionSecret } from './encryption-secret';
+import { NO_REQUEST } from '../common/request-context';
 
 export interface ActiveKey {
   kid: string;
@@ -105,6 +106,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       );
       await this.securityLog.record(
         { type: 'signing_key_rotated', details: { kid: generated.kid, alg, previous_kid: active?.kid ?? null, reason: active ? 'algorithm_changed' : 'first_key' } },
+        NO_REQUEST,
         manager,
       );
       this.logger.log(`Created ${alg} signing key ${generated.kid}${active ? ` (replacing ${active.alg} key ${active.kid})` : ''}`);

@@ -19,7 +19,7 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** What a flow says happened. Client address, user agent and request id come from the request context. */
+/** What a flow says happened. Client address, user agent and request id come from the request's RequestContext. */
 export interface SecurityEventInput {
   type: EventType;
   userId?: string | null;

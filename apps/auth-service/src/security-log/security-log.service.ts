@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { currentRequestContext } from '../common/request-context';
+import { RequestContext } from '../common/request-context';
 import { deriveKey } from '../keys/key-crypto';
 import { resolveEncryptionSecret } from '../keys/encryption-secret';
 import { rowMac } from './chain';
@@ -46,18 +46,18 @@ export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdo
     await this.flush();
   }
 
-  /** In the caller's transaction. */
-  async record(events: SecurityEventInput | SecurityEventInput[], manager: EntityManager): Promise<void> {
-    await this.logs.insert((Array.isArray(events) ? events : [events]).map((e) => this.toRow(e)), manager);
+  /** In the caller's transaction; `context` is the request the events come from (NO_REQUEST for none). */
+  async record(events: SecurityEventInput | SecurityEventInput[], context: RequestContext, manager: EntityManager): Promise<void> {
+    await this.logs.insert((Array.isArray(events) ? events : [events]).map((e) => this.toRow(e, context)), manager);
   }
 
   /** In the background: for requests that write nothing. */
-  enqueue(event: SecurityEventInput): void {
+  enqueue(event: SecurityEventInput, context: RequestContext): void {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.error(`Security log buffer full (${MAX_BUFFERED}): dropping the oldest event`);
       this.buffer.shift();
     }
-    this.buffer.push(this.toRow(event));
+    this.buffer.push(this.toRow(event, context));
     if (this.buffer.length >= FLUSH_SIZE) void this.flush();
   }
 
@@ -78,16 +78,15 @@ export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdo
     return this.flushing;
   }
 
-  private toRow(event: SecurityEventInput): Omit<SecurityLog, 'id' | 'seq' | 'chain'> {
-    const context = currentRequestContext();
+  private toRow(event: SecurityEventInput, context: RequestContext): Omit<SecurityLog, 'id' | 'seq' | 'chain'> {
     const record: SecurityEventRecord = {
       eventType: event.type,
       userId: event.userId ?? null,
       identifier: event.identifier?.slice(0, 254) ?? null,
-      ip: context?.ip?.slice(0, 64) ?? null,
-      userAgent: context?.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip?.slice(0, 64) ?? null,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
       sessionId: event.sessionId ?? null,
-      requestId: context?.requestId?.slice(0, 64) ?? null,
+      requestId: context.requestId?.slice(0, 64) ?? null,
       details: boundedDetails(event.details ?? {}),
       createdAt: new Date(),
     };

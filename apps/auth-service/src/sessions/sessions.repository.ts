@@ -3,6 +3,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
+import type { PublicUser } from '../users/user.entity';
+
+export interface LockedToken {
+  token: RefreshToken;
+  session: Session;
+  user: PublicUser;
+  userDisabled: boolean;
+}
 
 export type RevocationReason =
   | 'logout'
@@ -35,13 +43,13 @@ export class SessionsRepository {
     await this.tokenRepo(manager).insert(token);
   }
 
-  /** The presented token's row, locked until the transaction ends: concurrent refreshes of one token queue here. */
-
   /**
-   * The hot path of a refresh: the presented token and its session, both locked, in one round trip
-   * (concurrent refreshes of one token queue on these row locks until the transaction ends).
+   * The hot path of a refresh, in one round trip: the presented token and its session, both locked
+   * (concurrent refreshes of one token queue on these row locks until the transaction ends), and
+   * the session's user as it is now (roles and status are re-read at every refresh). The user row
+   * is read, not locked: a role change or a disable commits on its own and counts from the next refresh.
    */
-  async lockTokenWithSession(tokenHash: Buffer, manager: EntityManager): Promise<{ token: RefreshToken; session: Session } | null> {
+  async lockTokenWithSession(tokenHash: Buffer, manager: EntityManager): Promise<LockedToken | null> {
     const rows: {
       id: string;
       session_id: string;
@@ -52,10 +60,18 @@ export class SessionsRepository {
       user_id: string;
       revoked_at: Date | null;
       session_expires_at: Date;
+      email: string;
+      name: string | null;
+      roles: string[];
+      user_created_at: Date;
+      disabled: boolean;
     }[] = await manager.query(
       `SELECT t.id, t.session_id, t.parent_id, t.created_at, t.used_at, t.expires_at,
-              s.user_id, s.revoked_at, s.expires_at AS session_expires_at
-         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+              s.user_id, s.revoked_at, s.expires_at AS session_expires_at,
+              u.email, u.name, u.roles, u.created_at AS user_created_at, u.disabled_at IS NOT NULL AS disabled
+         FROM refresh_tokens t
+         JOIN sessions s ON s.id = t.session_id
+         JOIN users u ON u.id = s.user_id
         WHERE t.token_hash = $1
           FOR UPDATE OF t, s`,
       [tokenHash],
@@ -72,7 +88,8 @@ export class SessionsRepository {
       usedAt: row.used_at,
     });
     const session = Object.assign(new Session(), { id: row.session_id, userId: row.user_id, revokedAt: row.revoked_at, expiresAt: row.session_expires_at });
-    return { token, session };
+    const user = { id: row.user_id, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at.toISOString() };
+    return { token, session, user, userDisabled: row.disabled };
   }
 
   /** Marks the parent used, then stores its successor and touches the session (one statement). */

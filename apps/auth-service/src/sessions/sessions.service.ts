@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
+import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
@@ -10,17 +12,12 @@ import { deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
-import { RevocationReason, SessionsRepository } from './sessions.repository';
+import { LockedToken, RevocationReason, SessionsRepository } from './sessions.repository';
 
 export interface RevokeWhere {
   ids?: string[];
   userId?: string;
   exceptId?: string;
-}
-
-export interface ClientContext {
-  ip: string | null;
-  userAgent: string | null;
 }
 
 export interface IssuedRefreshToken {
@@ -31,7 +28,8 @@ export interface IssuedRefreshToken {
   refreshExpiresIn: number;
 }
 
-export type RotationResult = ({ ok: true } & IssuedRefreshToken) | { ok: false; reason: RefreshFailure; userId?: string; sessionId?: string };
+/** A successful rotation carries the user as read under the lock: what the access token is signed for. */
+export type RotationResult = ({ ok: true; user: PublicUser } & IssuedRefreshToken) | { ok: false; reason: RefreshFailure; userId?: string; sessionId?: string };
 
 export interface SessionView {
   id: string;
@@ -62,7 +60,7 @@ export class SessionsService {
   }
 
   /** A login: a new session (token family), its first refresh token and `login_success`, in one transaction. */
-  async start(userId: string, identifier: string, client: ClientContext): Promise<IssuedRefreshToken> {
+  async start(userId: string, identifier: string, client: RequestContext): Promise<IssuedRefreshToken> {
     const now = new Date();
     const { refreshTtl, sessionMaxAge } = this.config.tokens;
     const session = Object.assign(new Session(), {
@@ -87,6 +85,7 @@ export class SessionsService {
           { type: 'login_success', userId, identifier, sessionId: session.id },
           ...evictedIds.map((id): SecurityEventInput => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'session_limit' } })),
         ],
+        client,
         manager,
       );
       return evictedIds;
@@ -97,9 +96,10 @@ export class SessionsService {
 
   /**
    * One refresh (SPEC §4) in one transaction that locks the presented token's row. A reuse
-   * revokes the family and commits before the caller answers 401, so the revocation stands.
+   * revokes the family and commits before the caller answers 401, so the revocation stands. A
+   * session whose account was disabled is revoked here too, and the refresh fails as `revoked`.
    */
-  async rotate(presented: string): Promise<RotationResult> {
+  async rotate(presented: string, context: RequestContext): Promise<RotationResult> {
     const now = new Date();
     const result = await this.dataSource.transaction(async (manager): Promise<RotationResult & { revokedId?: string }> => {
       const locked = await this.sessions.lockTokenWithSession(hashRefreshToken(presented), manager);
@@ -108,25 +108,30 @@ export class SessionsService {
       const successor = token?.usedAt ? await this.sessions.findSuccessor(token.id, manager) : null;
       const decision = decideRefresh(token, session, successor, now, this.config.tokens.reuseGrace);
       if (decision.action === 'fail') return { ok: false, reason: decision.reason, userId: session?.userId, sessionId: session?.id };
+      const { user, userDisabled } = locked as LockedToken;
       const { id: sessionId, userId } = session as Session;
+      if (decision.action !== 'revoke_family' && userDisabled) {
+        const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'account_disabled', now, manager);
+        return { ok: false, reason: 'revoked', userId, sessionId, revokedId };
+      }
       const next = deriveSuccessorToken(presented, this.successorKey);
       if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
-        return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now) };
+        return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now) };
       }
       if (decision.action !== 'rotate') {
         const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'reuse', now, manager);
         // One event per fact: a detected reuse is this event only (no refresh_failed beside it).
-        await this.securityLog.record({ type: 'refresh_token_reuse_detected', userId, sessionId, details: { token_id: (token as RefreshToken).id } }, manager);
+        await this.securityLog.record({ type: 'refresh_token_reuse_detected', userId, sessionId, details: { token_id: (token as RefreshToken).id } }, context, manager);
         return { ok: false, reason: 'reused', userId, sessionId, revokedId };
       }
       const parent = token as RefreshToken;
       const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
       await this.sessions.rotate(parent.id, child, now, manager);
-      await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, manager);
-      return { ok: true, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
+      await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, context, manager);
+      return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
     });
     if (!result.ok && result.revokedId) await this.revoked.add([result.revokedId], now);
-    if (result.ok) return { ok: true, userId: result.userId, sessionId: result.sessionId, refreshToken: result.refreshToken, refreshExpiresIn: result.refreshExpiresIn };
+    if (result.ok) return { ok: true, user: result.user, userId: result.userId, sessionId: result.sessionId, refreshToken: result.refreshToken, refreshExpiresIn: result.refreshExpiresIn };
     return { ok: false, reason: result.reason, userId: result.userId, sessionId: result.sessionId };
   }
 
@@ -142,17 +147,23 @@ export class SessionsService {
    * Revokes, records the events `events` makes of the ids newly revoked (in the same transaction),
    * then tells every instance's guard. Returns the ids newly revoked.
    */
-  async revoke(where: RevokeWhere, reason: RevocationReason, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
-    const ids = await this.dataSource.transaction((manager) => this.revokeInTransaction(manager, where, reason, events));
+  async revoke(where: RevokeWhere, reason: RevocationReason, context: RequestContext, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+    const ids = await this.dataSource.transaction((manager) => this.revokeInTransaction(manager, where, reason, context, events));
     await this.announceRevoked(ids);
     return ids;
   }
 
   /** The same inside a caller's transaction: call `announceRevoked` with the result once it committed. */
-  async revokeInTransaction(manager: EntityManager, where: RevokeWhere, reason: RevocationReason, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+  async revokeInTransaction(
+    manager: EntityManager,
+    where: RevokeWhere,
+    reason: RevocationReason,
+    context: RequestContext,
+    events?: (ids: string[]) => SecurityEventInput[],
+  ): Promise<string[]> {
     const ids = await this.sessions.revoke(where, reason, new Date(), manager);
     const records = events?.(ids) ?? [];
-    if (records.length) await this.securityLog.record(records, manager);
+    if (records.length) await this.securityLog.record(records, context, manager);
     return ids;
   }
 
@@ -161,10 +172,10 @@ export class SessionsService {
   }
 
   /** DELETE /sessions/:id: only a live session of this user; false otherwise (so ids cannot be probed). */
-  async revokeOwn(userId: string, sessionId: string): Promise<boolean> {
+  async revokeOwn(userId: string, sessionId: string, context: RequestContext): Promise<boolean> {
     const session = await this.sessions.findById(sessionId);
     if (!session || session.userId !== userId) return false;
-    const ids = await this.revoke({ ids: [sessionId], userId }, 'session_deleted', (revoked) =>
+    const ids = await this.revoke({ ids: [sessionId], userId }, 'session_deleted', context, (revoked) =>
       revoked.map((id) => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'sessions_endpoint' } })),
     );
     return ids.length > 0;

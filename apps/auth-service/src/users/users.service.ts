@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
+import { NO_REQUEST, RequestContext } from '../common/request-context';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordHasher } from './password-hasher.service';
 import { PublicUser, toPublicUser, User } from './user.entity';
@@ -29,16 +30,16 @@ export class UsersService {
     private readonly securityLog: SecurityLogService,
   ) {}
 
-  async register(input: NewUser, roles: string[] = ['user']): Promise<PublicUser> {
+  async register(input: NewUser, context: RequestContext): Promise<PublicUser> {
     const policy = checkPasswordPolicy(input.password, input.email);
     if (!policy.ok) {
       throw new AppError('validation_failed', 'Request validation failed', [{ field: 'password', message: `password ${policy.message}` }]);
     }
-    const user = this.newUser(input.email, await this.hasher.hash(policy.value), input.name ?? null, roles);
+    const user = this.newUser(input.email, await this.hasher.hash(policy.value), input.name ?? null, ['user']);
     try {
       await this.dataSource.transaction(async (manager) => {
         await this.users.insert(user, manager);
-        await this.securityLog.record({ type: 'user_registered', userId: user.id, identifier: user.email }, manager);
+        await this.securityLog.record({ type: 'user_registered', userId: user.id, identifier: user.email }, context, manager);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with this email already exists');
@@ -93,7 +94,7 @@ export class UsersService {
       }
       const admin = this.newUser(email, passwordHash, null, ['user', 'admin']);
       await this.users.insert(admin, manager);
-      await this.securityLog.record({ type: 'user_registered', userId: admin.id, identifier: email, details: { via: 'bootstrap_admin' } }, manager);
+      await this.securityLog.record({ type: 'user_registered', userId: admin.id, identifier: email, details: { via: 'bootstrap_admin' } }, NO_REQUEST, manager);
       return 'created';
     });
   }
