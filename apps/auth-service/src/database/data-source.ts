@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
+import { ensureEmbeddedCluster } from './embedded-cluster';
 import { createPgliteDriver } from './pglite-driver';
 import { MIGRATIONS } from './migrations';
 
@@ -38,8 +39,10 @@ export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: 
 
   const release = acquireDataDirLock(config.db.dataDir);
   try {
+    const pgdata = `${config.db.dataDir}/pgdata`;
+    await ensureEmbeddedCluster(pgdata); // initdb, when needed, in a child process (see there why)
     const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = await PGlite.create(`${config.db.dataDir}/pgdata`);
+    const pglite = await PGlite.create(pgdata);
     const dataSource = new DataSource({
       ...common,
       driver: createPgliteDriver(pglite),

@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedClusterError, ensureEmbeddedCluster } from './embedded-cluster';
+
+// Real initdb in a real child process (a few seconds each): no fake stands in for PGlite here.
+describe('ensureEmbeddedCluster', () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tessera-cluster-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('creates a cluster that PGlite opens, then leaves it alone', async () => {
+    const pgdata = join(root, 'pgdata');
+    // What a first start killed during initdb leaves behind: replaced, never used.
+    mkdirSync(`${pgdata}.initdb`);
+    writeFileSync(join(`${pgdata}.initdb`, 'half-made'), 'x');
+    expect(await ensureEmbeddedCluster(pgdata)).toBe('created');
+    expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(`${pgdata}.initdb`)).toBe(false);
+    const version = readFileSync(join(pgdata, 'PG_VERSION'), 'utf8');
+    expect(await ensureEmbeddedCluster(pgdata)).toBe('exists');
+    expect(readFileSync(join(pgdata, 'PG_VERSION'), 'utf8')).toBe(version);
+
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pglite = await PGlite.create(pgdata);
+    try {
+      expect((await pglite.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pglite.close();
+    }
+  }, 120_000);
+
+  it('creates a cluster in an empty pgdata directory', async () => {
+    const pgdata = join(root, 'pgdata');
+    mkdirSync(pgdata);
+    expect(await ensureEmbeddedCluster(pgdata)).toBe('created');
+    expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
+  }, 120_000);
+
+  it('refuses a pgdata directory that holds something else, and leaves it as it was', async () => {
+    const pgdata = join(root, 'pgdata');
+    mkdirSync(pgdata);
+    writeFileSync(join(pgdata, 'notes.txt'), 'mine');
+    await expect(ensureEmbeddedCluster(pgdata)).rejects.toThrow(EmbeddedClusterError);
+    await expect(ensureEmbeddedCluster(pgdata)).rejects.toThrow(/holds no database \(no PG_VERSION\)/);
+    expect(readFileSync(join(pgdata, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
