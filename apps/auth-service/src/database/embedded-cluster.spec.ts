@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { EmbeddedClusterError, ensureEmbeddedCluster } from './embedded-cluster';
 
 // Real initdb in a real child process (a few seconds each): no fake stands in for PGlite here.
@@ -11,12 +12,19 @@ describe('ensureEmbeddedCluster', () => {
 
   it('creates a cluster that PGlite opens, then leaves it alone', async () => {
     const pgdata = join(root, 'pgdata');
-    // What a first start killed during initdb leaves behind: replaced, never used.
-    mkdirSync(`${pgdata}.initdb`);
-    writeFileSync(join(`${pgdata}.initdb`, 'half-made'), 'x');
+    // What a first start killed during initdb leaves behind: removed, never used. A directory of a
+    // process still alive (an orphaned initdb still writing) is left alone.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const abandoned = `${pgdata}.initdb-${dead}-0000`;
+    const live = `${pgdata}.initdb-${process.pid}-ffff`;
+    for (const dir of [abandoned, live]) {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'half-made'), 'x');
+    }
     expect(await ensureEmbeddedCluster(pgdata)).toBe('created');
     expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
-    expect(existsSync(`${pgdata}.initdb`)).toBe(false);
+    expect(existsSync(join(pgdata, 'half-made'))).toBe(false);
+    expect(readdirSync(root).sort()).toEqual(['pgdata', basename(live)]);
     const version = readFileSync(join(pgdata, 'PG_VERSION'), 'utf8');
     expect(await ensureEmbeddedCluster(pgdata)).toBe('exists');
     expect(readFileSync(join(pgdata, 'PG_VERSION'), 'utf8')).toBe(version);

@@ -1,12 +1,35 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** initdb of a new cluster takes seconds; far longer means something is wrong. */
 const INITDB_TIMEOUT_MS = 180_000;
 
-/** A new cluster is made here first and renamed into place only once it is complete. */
-const pendingDir = (pgdata: string) => `${pgdata}.initdb`;
+/**
+ * A new cluster is made in a side directory named after the process that makes it, and renamed
+ * into place once complete. A child orphaned by a killed first start may still be writing its
+ * own; the next start never touches a directory whose process is alive.
+ */
+const pendingPrefix = (pgdata: string) => `${basename(pgdata)}.initdb-`;
+
+function removeAbandonedPending(pgdata: string): void {
+  const parent = dirname(pgdata);
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(pendingPrefix(pgdata))) continue;
+    const pid = Number(name.slice(pendingPrefix(pgdata).length).split('-')[0]);
+    if (!Number.isInteger(pid) || !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The child: opening PGlite on an empty directory runs initdb; closing it makes the cluster durable. */
 const INITDB_SCRIPT = `
@@ -25,21 +48,22 @@ export class EmbeddedClusterError extends Error {}
  * grows to about 800 MiB during initdb and is never given back, so a service that ran it itself
  * would keep that for its whole life, where one that opens a finished cluster needs about 400 MiB
  * (bench/foundation.mjs). The cluster is made in a side directory and renamed into place, so a
- * first start that is killed halfway leaves nothing half-made behind: the next start begins again.
- * The caller holds the DATA_DIR lock, so no other process is doing the same.
+ * first start that is killed halfway leaves nothing half-made in `pgdata`: the next start removes
+ * the leftover and begins again. The caller holds the DATA_DIR lock, so no other live service
+ * process is doing the same.
  */
 export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' | 'exists'> {
   if (existsSync(join(pgdata, 'PG_VERSION'))) return 'exists';
   if (existsSync(pgdata)) {
     if (readdirSync(pgdata).length > 0) {
       throw new EmbeddedClusterError(
-        `${pgdata} exists but holds no database (no PG_VERSION): it is not Tessera's. Move it away, or point DATA_DIR elsewhere`,
+        `${pgdata} exists but holds no database (no PG_VERSION): move it away, or choose another DATA_DIR`,
       );
     }
     rmSync(pgdata, { recursive: true });
   }
-  const pending = pendingDir(pgdata);
-  rmSync(pending, { recursive: true, force: true }); // what an interrupted first start left
+  removeAbandonedPending(pgdata);
+  const pending = join(dirname(pgdata), `${pendingPrefix(pgdata)}${process.pid}-${randomBytes(4).toString('hex')}`);
   await new Promise<void>((resolve, reject) => {
     execFile(
       process.execPath,
@@ -47,12 +71,14 @@ export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' |
       { timeout: INITDB_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
       (error, _stdout, stderr) => {
         if (!error) return resolve();
+        rmSync(pending, { recursive: true, force: true });
         const why = String(stderr).trim() || (error.killed ? `no answer after ${INITDB_TIMEOUT_MS / 1000} s` : error.message);
         reject(new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: ${why}`));
       },
     );
   });
   if (!existsSync(join(pending, 'PG_VERSION'))) {
+    rmSync(pending, { recursive: true, force: true });
     throw new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: initdb left no PG_VERSION`);
   }
   renameSync(pending, pgdata);
