@@ -263,6 +263,91 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
     });
   });
 
+  describe('logins racing a password change, a disable, or each other', () => {
+    // The login checks the password outside any transaction (argon2 is slow) and creates the session
+    // after. To make the race certain rather than likely, the test holds the user's row lock in a
+    // transaction of its own, lets the logins reach their transaction and wait on it, changes the
+    // account in that transaction as a password change or a disable does, then commits.
+    // PostgreSQL only: the embedded database runs one transaction at a time, so it cannot race.
+    const pgIt = usingPostgres() ? it : it.skip;
+
+    const liveSessions = async (userId: string): Promise<string[]> =>
+      (await service.dataSource.query(`SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [userId])).map((r: { id: string }) => r.id);
+
+    /** Holds the user row (FOR UPDATE) until `commit`, which first runs `sql` in the same transaction. */
+    async function holdUserRow(userId: string): Promise<{ commit: (sql?: string) => Promise<void> }> {
+      const runner = service.dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+      return {
+        commit: async (sql?: string) => {
+          try {
+            if (sql) await runner.query(sql, [userId]);
+            await runner.commitTransaction();
+          } finally {
+            await runner.release();
+          }
+        },
+      };
+    }
+
+    /** Until `count` backends of this database wait on a lock (the logins reached their transaction). */
+    async function waitForBlocked(count: number): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (n >= count) return;
+        if (Date.now() > deadline) throw new Error(`only ${n} of ${count} logins are waiting on the user row`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+
+    pgIt('(needs TEST_DATABASE_URL) a login that checked the old password before a password change committed gets no session', async () => {
+      const owner = await newSession(url, 'race-password');
+      const held = await holdUserRow(owner.user.id);
+      const pending = post(url, '/api/auth/login', { email: owner.email, password: STRONG_PASSWORD });
+      await waitForBlocked(1);
+      // What POST /api/auth/password commits: the new hash, and every other session revoked.
+      await held.commit(`WITH changed AS (UPDATE users SET password_hash = 'changed meanwhile' WHERE id = $1) UPDATE sessions SET revoked_at = now(), revoked_reason = 'password_changed' WHERE user_id = $1 AND revoked_at IS NULL`);
+      const res = await pending;
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ error: 'invalid_credentials' });
+      expect(await liveSessions(owner.user.id)).toEqual([]);
+    });
+
+    pgIt('(needs TEST_DATABASE_URL) a login racing a disable gets no session', async () => {
+      const user = await newSession(url, 'race-disable');
+      const held = await holdUserRow(user.user.id);
+      const pending = post(url, '/api/auth/login', { email: user.email, password: STRONG_PASSWORD });
+      await waitForBlocked(1);
+      await held.commit(`WITH disabled AS (UPDATE users SET disabled_at = now() WHERE id = $1) UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_disabled' WHERE user_id = $1 AND revoked_at IS NULL`);
+      expect((await pending).status).toBe(401);
+      expect(await liveSessions(user.user.id)).toEqual([]);
+    });
+
+    pgIt('(needs TEST_DATABASE_URL) keeps the 100-session cap when logins of one user run at once', async () => {
+      const first = await newSession(url, 'race-cap');
+      for (let i = 0; i < 99; i++) await login(url, first.email);
+      const held = await holdUserRow(first.user.id);
+      const pending = Array.from({ length: 8 }, () => post(url, '/api/auth/login', { email: first.email, password: STRONG_PASSWORD }));
+      await waitForBlocked(8);
+      await held.commit();
+      expect((await Promise.all(pending)).map((r) => r.status)).toEqual(Array(8).fill(200));
+      expect(await liveSessions(first.user.id)).toHaveLength(100);
+    });
+
+    it('a password change and logins with the old password, at once over HTTP: no login session survives', async () => {
+      const owner = await newSession(url, 'race-password-http');
+      const logins = Array.from({ length: 6 }, () => post(url, '/api/auth/login', { email: owner.email, password: STRONG_PASSWORD }));
+      const changed = post(url, '/api/auth/password', { current_password: STRONG_PASSWORD, new_password: 'a fresh passphrase for the race 42' }, owner.access_token);
+      const [change, ...results] = await Promise.all([changed, ...logins]);
+      expect(change.status).toBe(204);
+      for (const res of results) expect([200, 401]).toContain(res.status);
+      expect(await liveSessions(owner.user.id)).toEqual([sidOf(owner)]);
+    });
+  });
+
   describe('roles and status are re-read at refresh', () => {
     it('a role change shows in the next refreshed access token', async () => {
       const s = await newSession(url);
@@ -362,6 +447,45 @@ describe('revocation across instances on one database', () => {
       expect((await post(a.url, '/api/auth/logout', { refresh_token: s.refresh_token })).status).toBe(204);
       expect(await refusedWithinOneSecond(b.url, s.access_token)).toBe(401);
       expect((await refresh(b.url, s.refresh_token)).body.reason).toBe('revoked');
+    } finally {
+      await b.stop();
+      await a.close();
+    }
+  });
+
+  (withRedis ? it : it.skip)('(needs TEST_DATABASE_URL and TEST_REDIS_URL) a revocation on an instance that cannot reach Redis still reaches the others within one second', async () => {
+    const a = await startAuthService({ REDIS_URL: 'redis://127.0.0.1:1', ...NO_LIMITS });
+    const b = await startAuthService({ REDIS_URL: process.env.TEST_REDIS_URL as string, ...NO_LIMITS }, a.database);
+    try {
+      for (const end of ['logout', 'reuse'] as const) {
+        const s = await newSession(b.url);
+        expect((await me(b.url, s.access_token)).status).toBe(200);
+        if (end === 'logout') expect((await post(a.url, '/api/auth/logout', { refresh_token: s.refresh_token })).status).toBe(204);
+        else {
+          expect((await refresh(a.url, s.refresh_token)).status).toBe(200);
+          // Inside the default grace the parent answers its unused successor again; once that is used, the parent is reuse.
+          const next = await refresh(a.url, s.refresh_token);
+          expect(next.status).toBe(200);
+          expect((await refresh(a.url, next.body.refresh_token)).status).toBe(200);
+          expect((await refresh(a.url, s.refresh_token)).body.reason).toBe('reused');
+        }
+        expect(await refusedWithinOneSecond(b.url, s.access_token)).toBe(401);
+      }
+    } finally {
+      await b.stop();
+      await a.close();
+    }
+  });
+
+  (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) without Redis, instances learn each other’s revocations from PostgreSQL within one second', async () => {
+    const a = await startAuthService({ ...NO_LIMITS });
+    const b = await startAuthService({ ...NO_LIMITS }, a.database);
+    try {
+      const s = await newSession(a.url);
+      expect((await me(b.url, s.access_token)).status).toBe(200);
+      expect((await post(a.url, '/api/auth/logout', { refresh_token: s.refresh_token })).status).toBe(204);
+      expect(await refusedWithinOneSecond(b.url, s.access_token)).toBe(401);
+      expect((await me(a.url, s.access_token)).status).toBe(401);
     } finally {
       await b.stop();
       await a.close();

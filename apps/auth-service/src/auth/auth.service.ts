@@ -49,8 +49,20 @@ export class AuthService {
       this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } }, client);
       throw invalidCredentials();
     }
-    if (check.needsRehash) await this.users.updatePasswordHash(account.id, await this.hasher.hash(password));
-    return this.accessTokens.tokenResponse(account, await this.sessions.start(account.id, identifier, client));
+    let verifiedHash = account.passwordHash;
+    if (check.needsRehash) {
+      const rehashed = await this.hasher.hash(password);
+      if (await this.users.replacePasswordHash(account.id, verifiedHash, rehashed)) verifiedHash = rehashed;
+    }
+    // The password was checked outside any transaction (argon2 is slow): the session is created only
+    // if it is still the account's password and the account is still enabled, under the user row's
+    // lock, so that a password change or a disable racing this login revokes its session or refuses it.
+    const issued = await this.sessions.start(account.id, identifier, client, (manager) => this.users.lockIfUnchanged(account.id, verifiedHash, manager));
+    if (!issued) {
+      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: 'credentials_changed' } }, client);
+      throw invalidCredentials();
+    }
+    return this.accessTokens.tokenResponse(account, issued);
   }
 
   async me(userId: string): Promise<PublicUser> {

@@ -5,6 +5,9 @@ import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import type { PublicUser } from '../users/user.entity';
 
+/** The PostgreSQL NOTIFY channel on which every revoked session id is announced (revoked-sessions.service.ts). */
+export const REVOCATION_CHANNEL = 'tessera_revoked_sessions';
+
 export interface LockedToken {
   token: RefreshToken;
   session: Session;
@@ -115,17 +118,24 @@ export class SessionsRepository {
   }
 
   /** Revokes sessions that are not revoked yet; returns the ids it revoked (so that each revocation is counted once). */
+  /**
+   * Revokes sessions that are not revoked yet; returns the ids it revoked (so that each revocation
+   * is counted once). Each one is also announced on REVOCATION_CHANNEL in the same statement: the
+   * NOTIFY is delivered to every instance's listener when the transaction commits, and never if it
+   * rolls back.
+   */
   async revoke(where: { ids?: string[]; userId?: string; exceptId?: string }, reason: RevocationReason, at: Date, manager?: EntityManager): Promise<string[]> {
-    const qb = this.sessionRepo(manager)
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: at, revokedReason: reason })
-      .where('revoked_at IS NULL');
-    if (where.ids) qb.andWhere('id IN (:...ids)', { ids: where.ids.length ? where.ids : ['00000000-0000-0000-0000-000000000000'] });
-    if (where.userId) qb.andWhere('user_id = :userId', { userId: where.userId });
-    if (where.exceptId) qb.andWhere('id <> :exceptId', { exceptId: where.exceptId });
-    const result = await qb.returning(['id']).execute();
-    return (result.raw as { id: string }[]).map((row) => row.id);
+    const params: unknown[] = [at, reason];
+    const conditions = ['revoked_at IS NULL'];
+    if (where.ids) conditions.push(`id = ANY($${params.push(where.ids)}::uuid[])`);
+    if (where.userId) conditions.push(`user_id = $${params.push(where.userId)}`);
+    if (where.exceptId) conditions.push(`id <> $${params.push(where.exceptId)}`);
+    const rows: { id: string }[] = await (manager ?? this.sessions.manager).query(
+      `WITH revoked AS (UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE ${conditions.join(' AND ')} RETURNING id)
+       SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
+      params,
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap). */

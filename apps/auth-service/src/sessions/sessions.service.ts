@@ -59,8 +59,13 @@ export class SessionsService {
     this.successorKey = keys.derivedKey('refresh-successor');
   }
 
-  /** A login: a new session (token family), its first refresh token and `login_success`, in one transaction. */
-  async start(userId: string, identifier: string, client: RequestContext): Promise<IssuedRefreshToken> {
+  /**
+   * A login: a new session (token family), its first refresh token and `login_success`, in one
+   * transaction. `stillValid` runs first in that transaction: it locks what the login was decided
+   * on (the user row) and says whether it still holds; when it does not, nothing is created (null).
+   * Logins of one user take turns on that lock, so the 100-session cap counts every other login.
+   */
+  async start(userId: string, identifier: string, client: RequestContext, stillValid: (manager: EntityManager) => Promise<boolean>): Promise<IssuedRefreshToken | null> {
     const now = new Date();
     const { refreshTtl, sessionMaxAge } = this.config.tokens;
     const session = Object.assign(new Session(), {
@@ -77,6 +82,7 @@ export class SessionsService {
     const refreshToken = generateRefreshToken();
     const token = this.newToken(session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
     const evicted = await this.dataSource.transaction(async (manager) => {
+      if (!(await stillValid(manager))) return null;
       await this.sessions.insertWithToken(session, token, manager);
       const beyond = await this.sessions.findLeastRecentlyUsedBeyond(userId, MAX_LIVE_SESSIONS, now, manager);
       const evictedIds = beyond.length ? await this.sessions.revoke({ ids: beyond }, 'session_limit', now, manager) : [];
@@ -90,6 +96,7 @@ export class SessionsService {
       );
       return evictedIds;
     });
+    if (!evicted) return null;
     await this.revoked.add(evicted, now);
     return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now) };
   }

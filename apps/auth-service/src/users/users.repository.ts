@@ -24,6 +24,28 @@ export class UsersRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Locks the user row for the rest of the caller's transaction if the account still has this
+   * password hash and is not disabled. A password change or a disable updates this row, so it waits
+   * for the caller's commit (and then revokes what the caller created), or the caller sees its change.
+   */
+  async lockIfUnchanged(id: string, passwordHash: string, manager: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND disabled_at IS NULL FOR NO KEY UPDATE`,
+      [id, passwordHash],
+    );
+    return rows.length > 0;
+  }
+
+  /** A rehash at login: only over the hash that was verified, never over a password changed meanwhile. */
+  async replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<boolean> {
+    const rows: unknown[] = await this.users.query(
+      `UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2 RETURNING id`,
+      [id, verifiedHash, passwordHash],
+    );
+    return rows.length > 0;
+  }
+
   async insert(user: User, manager?: EntityManager): Promise<void> {
     await this.repo(manager).insert(user);
   }

@@ -62,6 +62,15 @@ export class UsersService {
     await this.users.updatePasswordHash(id, passwordHash, manager);
   }
 
+  /** See UsersRepository.lockIfUnchanged: the login's guard against a concurrent password change or disable. */
+  lockIfUnchanged(id: string, passwordHash: string, manager: EntityManager): Promise<boolean> {
+    return this.users.lockIfUnchanged(id, passwordHash, manager);
+  }
+
+  replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<boolean> {
+    return this.users.replacePasswordHash(id, verifiedHash, passwordHash);
+  }
+
   async page(emailPrefix: string | undefined, cursor: { createdAt: Date; id: string } | undefined, limit: number): Promise<Account[]> {
     return (await this.users.page(emailPrefix?.trim().toLowerCase(), cursor, limit)).map(toAccount);
   }
