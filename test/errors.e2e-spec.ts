@@ -12,6 +12,21 @@ describe('errors', () => {
   });
   afterAll(() => service?.close());
 
+  const JSON_TYPE = { 'content-type': 'application/json' };
+  const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
+  /** Bytes as they are (call() sends text, which fetch encodes as UTF-8). */
+  async function rawPost(path: string, body: Buffer, contentType: string): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
+    const res = await fetch(`${service.url}${path}`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType } });
+    const text = await res.text();
+    return { status: res.status, text, body: JSON.parse(text) };
+  }
+
+  it('accepts an explicit charset=utf-8 and a body starting with a byte-order mark', async () => {
+    const res = await call(service.url, 'POST', '/api/auth/refresh', { body: '\uFEFF{"refresh_token":"rt_x"}', headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'invalid_grant', reason: 'unknown' });
+  });
+
   const LEAKS = /at \w+ \(|node_modules|stack|QueryFailedError|typeorm|fastify|SELECT |INSERT |postgres|pglite|SyntaxError|Unexpected token/i;
 
   const cases: [string, () => Promise<{ status: number; text: string; body: Record<string, unknown> }>, number, string][] = [
@@ -27,6 +42,12 @@ describe('errors', () => {
     ['a wrong method', () => call(service.url, 'DELETE', '/api/auth/login'), 404, 'not_found'],
     ['a path with a bad percent-encoding', () => call(service.url, 'GET', '/api/auth/%E0%A4%A'), 400, 'validation_failed'],
     ['no token on /me', () => call(service.url, 'GET', '/api/auth/me'), 401, 'unauthorized'],
+    // Deep nesting would overflow the recursive walks behind validation: refused before them.
+    ['arrays nested 1300 deep', () => call(service.url, 'POST', '/api/auth/refresh', { body: `{"x":${'['.repeat(1300)}${']'.repeat(1300)}}`, headers: JSON_TYPE }), 400, 'validation_failed'],
+    ['objects nested 40 deep', () => call(service.url, 'POST', '/api/auth/login', { body: `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`, headers: JSON_TYPE }), 400, 'validation_failed'],
+    ['bytes that are not UTF-8', () => rawPost('/api/auth/refresh', Buffer.concat([Buffer.from('{"refresh_token":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'application/json'), 400, 'invalid_json'],
+    ['a charset other than UTF-8', () => call(service.url, 'POST', '/api/auth/refresh', { body: '{"refresh_token":"rt_x"}', headers: { 'content-type': 'application/json; charset=utf-16' } }), 415, 'unsupported_media_type'],
+    ['__proto__ in a form body', () => call(service.url, 'POST', '/api/auth/revoke', { body: 'token=a&__proto__=b', headers: FORM_TYPE }), 400, 'validation_failed'],
   ];
 
   it.each(cases)('%s → %i %s in the SPEC shape', async (_, send, status, code) => {

@@ -100,6 +100,18 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       await expectLive(url, other);
     });
 
+    it('refuses an Authorization header that is not exactly one bearer token', async () => {
+      const s = await newSession(url);
+      for (const authorization of [`Bearer ${s.access_token} ${s.access_token}`, `Bearer ${s.access_token},x`, `Basic ${s.access_token}`, s.access_token, 'Bearer ']) {
+        const res = await call(url, 'GET', '/api/auth/me', { headers: { authorization } });
+        expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
+      }
+      // RFC 6750 allows one or more spaces, and the scheme in any case.
+      for (const authorization of [`Bearer  ${s.access_token}`, `bearer ${s.access_token}`]) {
+        expect((await call(url, 'GET', '/api/auth/me', { headers: { authorization } })).status).toBe(200);
+      }
+    });
+
     it('answers 401 with WWW-Authenticate: Bearer without a token', async () => {
       const res = await post(url, '/api/auth/logout-all', undefined);
       expect(res.status).toBe(401);
@@ -130,6 +142,15 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       const s = await newSession(url);
       const res = await post(url, '/api/auth/revoke', { token: s.access_token });
       expect(res.status).toBe(200);
+      await expectRevoked(url, s);
+    });
+
+    it('answers 200 for tokens of any length and takes a public client’s client_id (RFC 7009 §2.1, §2.2)', async () => {
+      const s = await newSession(url);
+      expect((await post(url, '/api/auth/revoke', { token: 'x'.repeat(9000) })).status).toBe(200);
+      expect((await post(url, '/api/auth/logout', { refresh_token: 'x'.repeat(9000) })).status).toBe(204);
+      const form = await call(url, 'POST', '/api/auth/revoke', { body: `token=${s.refresh_token}&token_type_hint=refresh_token&client_id=tessera`, headers: FORM });
+      expect(form.status).toBe(200);
       await expectRevoked(url, s);
     });
 
@@ -223,6 +244,16 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
         expect(res.body).toEqual(answers[0].body);
       }
       await expectLive(url, stranger);
+    });
+
+    it('answers 404 for a session of the caller that is over: past its absolute end, or idled out', async () => {
+      const email = await registerUser(url);
+      const [a, ended, idle] = [await login(url, email), await login(url, email), await login(url, email)];
+      await service.dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [sidOf(ended)]);
+      await service.dataSource.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = $1`, [sidOf(idle)]);
+      for (const over of [ended, idle]) expect((await call(url, 'DELETE', `/api/auth/sessions/${sidOf(over)}`, { token: a.access_token })).status).toBe(404);
+      const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM security_logs WHERE event_type = 'session_revoked' AND session_id = ANY($1::uuid[])`, [[sidOf(ended), sidOf(idle)]]);
+      expect(n).toBe(0);
     });
   });
 
@@ -385,6 +416,18 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
     expect(ids).not.toContain(sidOf(first));
     expect(list.body.items.find((i) => i.current)?.id).toBe(sidOf(last));
     await expectRevoked(url, first);
+  });
+
+  it('counts only live sessions toward the cap: sessions that idled out are not counted, and no live one is evicted for them', async () => {
+    const first = await newSession(url, 'cap-idle');
+    const pairs: TokenPair[] = [first];
+    for (let i = 0; i < 99; i++) pairs.push(await login(url, first.email));
+    const idled = pairs.slice(50, 60).map(sidOf);
+    await service.dataSource.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = ANY($1::uuid[])`, [idled]);
+    await login(url, first.email); // 91 live sessions now
+    const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_reason = 'session_limit'`, [first.user.id]);
+    expect(n).toBe(0);
+    await expectLive(url, first); // the least recently used live session
   });
 
   describe('housekeeping', () => {

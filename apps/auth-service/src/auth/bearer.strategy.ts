@@ -4,6 +4,8 @@ import { Strategy } from 'passport-strategy';
 export type BearerVerify = (token: string, done: (error: unknown, user?: unknown) => void) => void;
 
 const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+/** RFC 6750 §2.1: "Bearer" 1*SP b64token, and nothing after it (the extractor alone would take the first of two tokens). */
+const BEARER_HEADER = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
 
 /**
  * A Passport strategy that only extracts the bearer token (with passport-jwt's extractor) and
@@ -18,7 +20,8 @@ export class BearerTokenStrategy extends Strategy {
   }
 
   override authenticate(req: Parameters<Strategy['authenticate']>[0]): void {
-    const token = extractBearer(req);
+    const header = (req as { headers?: Record<string, string | string[] | undefined> }).headers?.authorization;
+    const token = typeof header === 'string' && BEARER_HEADER.test(header) ? extractBearer(req) : null;
     if (!token) {
       this.fail('Bearer', 401);
       return;

@@ -1,5 +1,37 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/** The body as text: UTF-8 only (SPEC §2), so another declared charset is 415 and invalid bytes are 400. */
+function decodeBody(request: FastifyRequest, body: string | Buffer): string | AppError {
+  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new AppError('unsupported_media_type', 'Request bodies must be UTF-8 (charset=utf-8)');
+  }
+  if (typeof body === 'string') return body;
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return new AppError('invalid_json', 'Request body is not valid UTF-8');
+  }
+}
+
+/** No request of the API nests more than a few levels; far deeper is an attack on recursive code. */
+const MAX_JSON_DEPTH = 32;
+
+/** Without recursion, so that the check itself cannot overflow the stack. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * JSON only (SPEC §2): invalid JSON is 400 `invalid_json`, a body that is not an object is 400
@@ -10,8 +42,12 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   // Fastify also parses text/plain by default: JSON only here, anything else is 415.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = decodeBody(request, body);
+    if (text instanceof AppError) {
+      done(text, undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -20,6 +56,9 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       if (error) done(new AppError('invalid_json', 'Request body is not valid JSON'), undefined);
       else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         done(new AppError('validation_failed', 'Request body must be a JSON object'), undefined);
+      } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+        // Deep nesting would exhaust the stack of the recursive walks behind validation (a 500).
+        done(new AppError('validation_failed', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined);
       } else done(null, value);
     });
   });
@@ -29,19 +68,29 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
 const FORM_ROUTES = new Set(['/api/auth/revoke']);
 
 export function registerFormParser(fastify: FastifyInstance): void {
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
     if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
       done(new AppError('unsupported_media_type', 'Content-Type must be application/json'), undefined);
       return;
     }
-    const entries = [...new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))];
+    const text = decodeBody(request, body);
+    if (text instanceof AppError) {
+      done(text, undefined);
+      return;
+    }
+    const entries = [...new URLSearchParams(text)];
     const names = entries.map(([name]) => name);
     if (new Set(names).size !== names.length) {
       // RFC 6749 §3.1: a parameter must not be included more than once.
       done(new AppError('validation_failed', 'Request validation failed', [{ field: names.find((n, i) => names.indexOf(n) !== i) ?? '', message: 'must not be repeated' }]), undefined);
       return;
     }
-    // fromEntries defines own properties: a "__proto__" field is data (refused as unknown), never a prototype.
+    // Refused here, not left to validation, which would strip a "__proto__" field silently.
+    const poisoned = names.find((name) => name === '__proto__' || name === 'constructor' || name === 'prototype');
+    if (poisoned !== undefined) {
+      done(new AppError('validation_failed', 'Request validation failed', [{ field: poisoned, message: `property ${poisoned} should not exist` }]), undefined);
+      return;
+    }
     done(null, Object.fromEntries(entries));
   });
 }

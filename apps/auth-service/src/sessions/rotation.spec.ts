@@ -14,9 +14,18 @@ describe('decideRefresh (SPEC §4)', () => {
     expect(decideRefresh(null, null, null, now, 10)).toEqual({ action: 'fail', reason: 'unknown' });
   });
 
-  it('refuses a revoked session as revoked, even for a used token (no second reuse event)', () => {
+  it('refuses the unused token of a revoked session as revoked', () => {
     expect(decideRefresh(fresh, { ...live, revokedAt: later(-1) }, null, now, 10)).toEqual({ action: 'fail', reason: 'revoked' });
-    expect(decideRefresh({ ...fresh, usedAt: later(-100) }, { ...live, revokedAt: later(-1) }, null, now, 0)).toEqual({ action: 'fail', reason: 'revoked' });
+  });
+
+  it('still calls a used token of a revoked session reuse (recorded, nothing left to revoke), unless it is a retry inside the grace', () => {
+    const revoked = { ...live, revokedAt: later(-1) };
+    expect(decideRefresh({ ...fresh, usedAt: later(-100) }, revoked, null, now, 0)).toEqual({ action: 'report_reuse' });
+    expect(decideRefresh({ ...fresh, usedAt: later(-0.1) }, revoked, { usedAt: null, expiresAt: later(600) }, now, 0)).toEqual({ action: 'report_reuse' });
+    expect(decideRefresh({ ...fresh, usedAt: later(-100) }, revoked, { usedAt: null, expiresAt: later(600) }, now, 10)).toEqual({ action: 'report_reuse' });
+    expect(decideRefresh({ ...fresh, usedAt: later(-1) }, revoked, { usedAt: later(-0.5), expiresAt: later(600) }, now, 10)).toEqual({ action: 'report_reuse' });
+    // A retry inside the window of a session ended meanwhile (logout, disable): revoked, not theft.
+    expect(decideRefresh({ ...fresh, usedAt: later(-1) }, revoked, { usedAt: null, expiresAt: later(600) }, now, 10)).toEqual({ action: 'fail', reason: 'revoked' });
   });
 
   it('tells a session past its absolute end from an idle-expired token', () => {

@@ -23,6 +23,8 @@ export type RefreshDecision =
   | { action: 'fail'; reason: Exclude<RefreshFailure, 'reused'> }
   /** A used token outside the grace: revoke the whole family, then fail with `reused`. */
   | { action: 'revoke_family' }
+  /** The same, in a session already revoked (the losers of a grace-0 race, a thief after the fact): record it, fail with `reused`. */
+  | { action: 'report_reuse' }
   /** A retry inside the grace window whose successor is still unused: hand out that successor again. */
   | { action: 'reissue_successor' }
   | { action: 'rotate' };
@@ -35,15 +37,17 @@ export function decideRefresh(
   graceSeconds: number,
 ): RefreshDecision {
   if (!token || !session) return { action: 'fail', reason: 'unknown' };
-  if (session.revokedAt) return { action: 'fail', reason: 'revoked' };
   if (token.usedAt) {
+    // A used token is reuse, whatever became of its session since (SPEC §4: with grace 0, every
+    // loser of a race is reuse), except a retry inside the grace window: that is no theft.
     const withinGrace = graceSeconds > 0 && now.getTime() - token.usedAt.getTime() < graceSeconds * 1000;
     // The family never forks: only an unused, unexpired successor may be handed out again.
     if (withinGrace && successor && !successor.usedAt && successor.expiresAt > now && session.expiresAt > now) {
-      return { action: 'reissue_successor' };
+      return session.revokedAt ? { action: 'fail', reason: 'revoked' } : { action: 'reissue_successor' };
     }
-    return { action: 'revoke_family' };
+    return session.revokedAt ? { action: 'report_reuse' } : { action: 'revoke_family' };
   }
+  if (session.revokedAt) return { action: 'fail', reason: 'revoked' };
   if (session.expiresAt <= now) return { action: 'fail', reason: 'session_expired' };
   if (token.expiresAt <= now) return { action: 'fail', reason: 'expired' };
   return { action: 'rotate' };

@@ -138,14 +138,30 @@ export class SessionsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap). */
+  /**
+   * Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap). Live as
+   * `findLive` says: a session whose last token idled out counts for nothing and is not evicted.
+   */
   async findLeastRecentlyUsedBeyond(userId: string, keep: number, now: Date, manager: EntityManager): Promise<string[]> {
     const rows: { id: string }[] = await manager.query(
-      `SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
-        ORDER BY last_used_at DESC, id DESC OFFSET $3`,
+      `SELECT s.id FROM sessions s
+        WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+          AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > $2)
+        ORDER BY s.last_used_at DESC, s.id DESC OFFSET $3`,
       [userId, now, keep],
     );
     return rows.map((row) => row.id);
+  }
+
+  /** Whether this session is the user's and live (as `findLive` says). */
+  async isLiveSessionOf(userId: string, sessionId: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await this.sessions.query(
+      `SELECT 1 FROM sessions s
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
+          AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > $3)`,
+      [sessionId, userId, now],
+    );
+    return rows.length > 0;
   }
 
   /** Sessions that can still refresh: not revoked, before their absolute end, with an unused token before its idle end. */

@@ -117,13 +117,22 @@ export class SessionsService {
       if (decision.action === 'fail') return { ok: false, reason: decision.reason, userId: session?.userId, sessionId: session?.id };
       const { user, userDisabled } = locked as LockedToken;
       const { id: sessionId, userId } = session as Session;
-      if (decision.action !== 'revoke_family' && userDisabled) {
+      if ((decision.action === 'rotate' || decision.action === 'reissue_successor') && userDisabled) {
         const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'account_disabled', now, manager);
         return { ok: false, reason: 'revoked', userId, sessionId, revokedId };
       }
       const next = deriveSuccessorToken(presented, this.successorKey);
       if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
         return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now) };
+      }
+      if (decision.action === 'report_reuse') {
+        // Nothing left to revoke; the attempt is still a reuse, and recorded as one.
+        await this.securityLog.record(
+          { type: 'refresh_token_reuse_detected', userId, sessionId, details: { token_id: (token as RefreshToken).id, session_already_revoked: true } },
+          context,
+          manager,
+        );
+        return { ok: false, reason: 'reused', userId, sessionId };
       }
       if (decision.action !== 'rotate') {
         const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'reuse', now, manager);
@@ -178,10 +187,9 @@ export class SessionsService {
     return this.revoked.add(ids);
   }
 
-  /** DELETE /sessions/:id: only a live session of this user; false otherwise (so ids cannot be probed). */
+  /** DELETE /sessions/:id: only a live session of this user (one GET /sessions lists); false otherwise (so ids cannot be probed). */
   async revokeOwn(userId: string, sessionId: string, context: RequestContext): Promise<boolean> {
-    const session = await this.sessions.findById(sessionId);
-    if (!session || session.userId !== userId) return false;
+    if (!(await this.sessions.isLiveSessionOf(userId, sessionId, new Date()))) return false;
     const ids = await this.revoke({ ids: [sessionId], userId }, 'session_deleted', context, (revoked) =>
       revoked.map((id) => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'sessions_endpoint' } })),
     );

@@ -1,8 +1,11 @@
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
 
-/** Any string is looked up (an odd one is simply unknown: 401); only a missing or non-string value is 400. */
+/**
+ * Any string is looked up, whatever its length or shape (an odd one is simply unknown: 401; only its
+ * hash is ever compared); only a missing or non-string value is 400. The 16 KiB body limit (413)
+ * bounds its size.
+ */
 export class RefreshTokenDto {
   @IsString()
-  @MaxLength(4096)
   refresh_token: string;
 }

@@ -1,9 +1,8 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
-/** RFC 7009 §2.1, as JSON or form-encoded. */
+/** RFC 7009 §2.1, as JSON or form-encoded. Any string is accepted (RFC 7009 §2.2: 200 for invalid tokens); the body limit bounds it. */
 export class RevokeDto {
   @IsString()
-  @MaxLength(8192)
   token: string;
 
   /** A hint only (RFC 7009): both kinds are tried whatever it says. */
@@ -11,4 +10,10 @@ export class RevokeDto {
   @IsString()
   @MaxLength(64)
   token_type_hint?: string;
+
+  /** Public clients send their client_id (RFC 7009 §2.1, RFC 6749 §2.3): accepted, and changes nothing (Tessera has one client). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  client_id?: string;
 }
