@@ -22,7 +22,7 @@ function decodeBody(request: FastifyRequest, body: string | Buffer): string | Ap
 const MAX_JSON_DEPTH = 32;
 
 /** Without recursion, so that the check itself cannot overflow the stack. */
-export function nestedDeeperThan(value: unknown, limit: number): boolean {
+function nestedDeeperThan(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
