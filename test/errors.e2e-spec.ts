@@ -47,6 +47,8 @@ describe('errors', () => {
     ['objects nested 40 deep', () => call(service.url, 'POST', '/api/auth/login', { body: `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`, headers: JSON_TYPE }), 400, 'validation_failed'],
     ['bytes that are not UTF-8', () => rawPost('/api/auth/refresh', Buffer.concat([Buffer.from('{"refresh_token":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'application/json'), 400, 'invalid_json'],
     ['a charset other than UTF-8', () => call(service.url, 'POST', '/api/auth/refresh', { body: '{"refresh_token":"rt_x"}', headers: { 'content-type': 'application/json; charset=utf-16' } }), 415, 'unsupported_media_type'],
+    ['a NUL byte in a name', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'nul-name@example.com', password: 'correct horse battery staple', name: 'a\u0000b' } }), 400, 'validation_failed'],
+    ['a lone surrogate in a name', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'surrogate-name@example.com', password: 'correct horse battery staple', name: '\udc00x' } }), 400, 'validation_failed'],
     ['__proto__ in a form body', () => call(service.url, 'POST', '/api/auth/revoke', { body: 'token=a&__proto__=b', headers: FORM_TYPE }), 400, 'validation_failed'],
   ];
 

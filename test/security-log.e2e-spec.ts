@@ -133,6 +133,30 @@ describe('security log (SPEC §5)', () => {
     expect(key).toEqual({ ip: null, user_agent: null, request_id: null });
   });
 
+  it('records events whose input holds NUL or broken Unicode, and such an event never holds back the others', async () => {
+    const marker = `poison-${process.pid}-${Date.now()}`;
+    const odd = [`${marker}\u0000x@example.com`, `${marker}\udc00y@example.com`];
+    for (const email of odd) {
+      const res = await call(service.url, 'POST', '/api/auth/login', { json: { email, password: 'wrong password 42' } });
+      expect(res.status).toBe(401);
+    }
+    const after = uniqueEmail(marker);
+    expect((await call(service.url, 'POST', '/api/auth/login', { json: { email: after, password: 'wrong password 42' } })).status).toBe(401);
+    await settle(service);
+    const rows: { identifier: string }[] = await service.dataSource.query(
+      `SELECT identifier FROM security_logs WHERE event_type = 'login_failure' AND identifier LIKE $1 ORDER BY id`,
+      [`${marker}%`],
+    );
+    expect(rows.map((r) => r.identifier)).toEqual([`${marker}\uFFFDx@example.com`, `${marker}\uFFFDy@example.com`, after]);
+    // Searching for such input is refused, not a database error.
+    for (const path of ['/api/admin/security-logs?identifier=%00', '/api/admin/security-logs/export?identifier=a%00', '/api/admin/users?email=%00']) {
+      const res = await call(service.url, 'GET', path, { token: admin });
+      expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status: 400, error: 'validation_failed' });
+    }
+    // And the chain still verifies over them.
+    expect((await call<{ ok: boolean }>(service.url, 'GET', '/api/admin/security-logs/verify', { token: admin })).body.ok).toBe(true);
+  });
+
   it('records admin reads of the log as admin_action with the actor', async () => {
     await call(service.url, 'GET', '/api/admin/security-logs?limit=1', { token: admin });
     const actions = await events(service, admin, 'event_type=admin_action');

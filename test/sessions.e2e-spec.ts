@@ -1,3 +1,5 @@
+import * as argon2 from 'argon2';
+import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { SessionsHousekeeping } from '../apps/auth-service/src/sessions/housekeeping.service';
 import { RunningService, startAuthService } from './support/auth-service';
@@ -110,6 +112,29 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       for (const authorization of [`Bearer  ${s.access_token}`, `bearer ${s.access_token}`]) {
         expect((await call(url, 'GET', '/api/auth/me', { headers: { authorization } })).status).toBe(200);
       }
+    });
+
+    it('refuses two Authorization headers, even two equal ones', async () => {
+      const s = await newSession(url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(url);
+        const req = httpRequest({ hostname, port, path: '/api/auth/me', headers: ['Host', `${hostname}:${port}`, 'Authorization', `Bearer ${s.access_token}`, 'Authorization', `Bearer ${s.access_token}`] }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(401);
+    });
+
+    it('refuses members in the body of routes that take none, and does nothing', async () => {
+      const s = await newSession(url);
+      const res = await post(url, '/api/auth/logout-all', { everything: true }, s.access_token);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'everything', message: expect.any(String) }] });
+      await expectLive(url, s);
+      expect((await post(url, '/api/auth/logout-all', {}, s.access_token)).status).toBe(204);
     });
 
     it('answers 401 with WWW-Authenticate: Bearer without a token', async () => {
@@ -355,6 +380,38 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       await held.commit(`WITH disabled AS (UPDATE users SET disabled_at = now() WHERE id = $1) UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_disabled' WHERE user_id = $1 AND revoked_at IS NULL`);
       expect((await pending).status).toBe(401);
       expect(await liveSessions(user.user.id)).toEqual([]);
+    });
+
+    pgIt('(needs TEST_DATABASE_URL) a login whose hash was rehashed meanwhile (same password) still signs in', async () => {
+      const owner = await newSession(url, 'race-rehash');
+      const held = await holdUserRow(owner.user.id);
+      const pending = post(url, '/api/auth/login', { email: owner.email, password: STRONG_PASSWORD });
+      await waitForBlocked(1);
+      // What a concurrent login's rehash commits: another hash of the same password.
+      const rehashed = await argon2.hash(STRONG_PASSWORD.normalize('NFKC'), { type: argon2.argon2id, memoryCost: 2048, timeCost: 1, parallelism: 1 });
+      await held.commit(`UPDATE users SET password_hash = '${rehashed}' WHERE id = $1`);
+      const res = await pending;
+      expect(res.status).toBe(200);
+      await expectLive(url, res.body as unknown as TokenPair);
+    });
+
+    pgIt('(needs TEST_DATABASE_URL) of two password changes at once, only the first succeeds; the second is 400', async () => {
+      const owner = await newSession(url, 'race-two-changes');
+      const other = await login(url, owner.email);
+      const held = await holdUserRow(owner.user.id);
+      const changes = [owner, other].map((pair, i) =>
+        post(url, '/api/auth/password', { current_password: STRONG_PASSWORD, new_password: `the new passphrase number ${i} 42` }, pair.access_token),
+      );
+      await waitForBlocked(2);
+      await held.commit();
+      const results = await Promise.all(changes);
+      expect(results.map((r) => r.status).sort()).toEqual([204, 400]);
+      const loser = results.find((r) => r.status === 400)!;
+      expect(loser.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'current_password', message: expect.any(String) }] });
+      // The winner's session survives, the loser's was revoked by the winner's change.
+      const [winner, revoked] = results[0].status === 204 ? [owner, other] : [other, owner];
+      expect(await liveSessions(owner.user.id)).toEqual([sidOf(winner)]);
+      await expectRevoked(url, revoked);
     });
 
     pgIt('(needs TEST_DATABASE_URL) keeps the 100-session cap when logins of one user run at once', async () => {

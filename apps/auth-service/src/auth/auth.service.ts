@@ -15,6 +15,9 @@ import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 
+/** How many times a login checks the password when the hash keeps changing under it (rehashes by concurrent logins). */
+const MAX_LOGIN_ATTEMPTS = 3;
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -38,31 +41,37 @@ export class AuthService {
     const email = normalizeEmail(dto.email);
     const password = normalizePassword(dto.password);
     const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
-    const account = email.ok ? await this.users.findByEmail(email.value) : null;
+    let account = email.ok ? await this.users.findByEmail(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
       this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } }, client);
       throw invalidCredentials();
     }
-    const check = await this.hasher.verify(account.passwordHash, password);
-    if (!check.valid || account.disabled) {
-      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } }, client);
-      throw invalidCredentials();
+    // The password is checked outside any transaction (argon2 is slow); the session is created only
+    // if, under the user row's lock, the hash it was checked against is still the account's and the
+    // account is still enabled. A password change or a disable racing this login thus revokes its
+    // session or refuses it. When the hash changed meanwhile, the password is checked again against
+    // the new one: a concurrent login's rehash changes the hash, not the password.
+    for (let attempt = 1; ; attempt++) {
+      const current: Account = account;
+      const check = await this.hasher.verify(current.passwordHash, password);
+      if (!check.valid || current.disabled) {
+        this.securityLog.enqueue({ type: 'login_failure', userId: current.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } }, client);
+        throw invalidCredentials();
+      }
+      let verifiedHash = current.passwordHash;
+      if (check.needsRehash) {
+        const rehashed = await this.hasher.hash(password);
+        if (await this.users.replacePasswordHash(current.id, verifiedHash, rehashed)) verifiedHash = rehashed;
+      }
+      const issued = await this.sessions.start(current.id, identifier, client, (manager) => this.users.lockIfUnchanged(current.id, verifiedHash, manager));
+      if (issued) return this.accessTokens.tokenResponse(current, issued);
+      account = attempt < MAX_LOGIN_ATTEMPTS ? await this.users.findById(current.id) : null;
+      if (!account) {
+        this.securityLog.enqueue({ type: 'login_failure', userId: current.id, identifier, details: { reason: 'credentials_changed' } }, client);
+        throw invalidCredentials();
+      }
     }
-    let verifiedHash = account.passwordHash;
-    if (check.needsRehash) {
-      const rehashed = await this.hasher.hash(password);
-      if (await this.users.replacePasswordHash(account.id, verifiedHash, rehashed)) verifiedHash = rehashed;
-    }
-    // The password was checked outside any transaction (argon2 is slow): the session is created only
-    // if it is still the account's password and the account is still enabled, under the user row's
-    // lock, so that a password change or a disable racing this login revokes its session or refuses it.
-    const issued = await this.sessions.start(account.id, identifier, client, (manager) => this.users.lockIfUnchanged(account.id, verifiedHash, manager));
-    if (!issued) {
-      this.securityLog.enqueue({ type: 'login_failure', userId: account.id, identifier, details: { reason: 'credentials_changed' } }, client);
-      throw invalidCredentials();
-    }
-    return this.accessTokens.tokenResponse(account, issued);
   }
 
   async me(userId: string): Promise<PublicUser> {
@@ -82,11 +91,15 @@ export class AuthService {
     if (!policy.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'new_password', message: `new_password ${policy.message}` }]);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     const revoked = await this.dataSource.transaction(async (manager) => {
+      // Under the user row's lock: the current password checked above must still be the account's
+      // (two changes at once must not both succeed, the second on a password that no longer holds).
+      if (!(await this.users.lockIfUnchanged(account.id, account.passwordHash, manager))) return null;
       await this.users.updatePasswordHash(account.id, passwordHash, manager);
       const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed', context);
       await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, context, manager);
       return ids;
     });
+    if (!revoked) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message: 'current_password is no longer the account password' }]);
     await this.sessions.announceRevoked(revoked);
   }
 

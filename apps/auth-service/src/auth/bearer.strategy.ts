@@ -20,8 +20,11 @@ export class BearerTokenStrategy extends Strategy {
   }
 
   override authenticate(req: Parameters<Strategy['authenticate']>[0]): void {
-    const header = (req as { headers?: Record<string, string | string[] | undefined> }).headers?.authorization;
-    const token = typeof header === 'string' && BEARER_HEADER.test(header) ? extractBearer(req) : null;
+    const request = req as { headers?: Record<string, string | string[] | undefined>; rawHeaders?: string[]; raw?: { rawHeaders?: string[] } };
+    const header = request.headers?.authorization;
+    // Node keeps the first of several Authorization headers: two are ambiguous, so refused.
+    const count = (request.raw?.rawHeaders ?? request.rawHeaders ?? []).filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length;
+    const token = count <= 1 && typeof header === 'string' && BEARER_HEADER.test(header) ? extractBearer(req) : null;
     if (!token) {
       this.fail('Bearer', 401);
       return;

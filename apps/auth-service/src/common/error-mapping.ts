@@ -47,6 +47,10 @@ export function mapError(error: unknown): MappedError {
     const headers: Record<string, string> = code === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer' } : {};
     return { body: { statusCode: status, error: code, message }, headers, unexpected: status >= 500 };
   }
+  if (isUnstorableInput(error)) {
+    // A safety net: input validation should have refused it (a NUL byte, text that is not UTF-8).
+    return { body: { statusCode: 400, error: 'validation_failed', message: 'Request holds characters that cannot be stored' }, headers: {}, unexpected: true };
+  }
   if (isUnavailable(error)) {
     return { body: { statusCode: 503, error: 'unavailable', message: MESSAGES.unavailable! }, headers: { 'Retry-After': '5' }, unexpected: true };
   }
@@ -58,6 +62,12 @@ function httpMessage(error: HttpException): string {
   const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
   // Nest's own 4xx messages are safe to show; anything unusual becomes a generic line.
   return typeof message === 'string' && message.length < 200 ? message : 'Bad request';
+}
+
+/** SQLSTATE 22021 (character not in repertoire, e.g. NUL), 22P05 (untranslatable character). */
+function isUnstorableInput(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return code === '22021' || code === '22P05';
 }
 
 function isUnavailable(error: unknown): boolean {

@@ -15,8 +15,8 @@ describe('ensureEmbeddedCluster', () => {
     // What a first start killed during initdb leaves behind: removed, never used. A directory of a
     // process still alive (an orphaned initdb still writing) is left alone.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const abandoned = `${pgdata}.initdb-${dead}-0000`;
-    const live = `${pgdata}.initdb-${process.pid}-ffff`;
+    const abandoned = `${pgdata}.initdb-${dead}`;
+    const live = `${pgdata}.initdb-${process.pid}`;
     for (const dir of [abandoned, live]) {
       mkdirSync(dir);
       writeFileSync(join(dir, 'half-made'), 'x');
@@ -44,6 +44,13 @@ describe('ensureEmbeddedCluster', () => {
     expect(await ensureEmbeddedCluster(pgdata)).toBe('created');
     expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
   }, 120_000);
+
+  it('refuses a pgdata that is a file, and leaves it as it was', async () => {
+    const pgdata = join(root, 'pgdata');
+    writeFileSync(pgdata, 'mine');
+    await expect(ensureEmbeddedCluster(pgdata)).rejects.toThrow(/exists and is not a directory/);
+    expect(readFileSync(pgdata, 'utf8')).toBe('mine');
+  });
 
   it('refuses a pgdata directory that holds something else, and leaves it as it was', async () => {
     const pgdata = join(root, 'pgdata');

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** initdb of a new cluster takes seconds; far longer means something is wrong. */
 const INITDB_TIMEOUT_MS = 180_000;
 
 /**
- * A new cluster is made in a side directory named after the process that makes it, and renamed
- * into place once complete. A child orphaned by a killed first start may still be writing its
- * own; the next start never touches a directory whose process is alive.
+ * A new cluster is made in a side directory named after the child process that makes it, and
+ * renamed into place once complete. A child orphaned by a killed first start may still be writing
+ * its own; the next start never touches a directory whose process is alive.
  */
 const pendingPrefix = (pgdata: string) => `${basename(pgdata)}.initdb-`;
 
@@ -18,7 +17,7 @@ function removeAbandonedPending(pgdata: string): void {
   for (const name of readdirSync(parent)) {
     if (!name.startsWith(pendingPrefix(pgdata))) continue;
     const pid = Number(name.slice(pendingPrefix(pgdata).length).split('-')[0]);
-    if (!Number.isInteger(pid) || !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
 
@@ -31,11 +30,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The child: opening PGlite on an empty directory runs initdb; closing it makes the cluster durable. */
+/**
+ * The child: opening PGlite on an empty directory runs initdb; closing it makes the cluster
+ * durable. It names the directory after itself and prints that name.
+ */
 const INITDB_SCRIPT = `
 const { PGlite } = require(process.argv[1]);
-PGlite.create(process.argv[2])
+const dir = process.argv[2] + process.pid;
+PGlite.create(dir)
   .then((pglite) => pglite.close())
+  .then(() => process.stdout.write(dir))
   .catch((error) => { process.stderr.write(String(error && error.message || error)); process.exit(1); });
 `;
 
@@ -53,32 +57,31 @@ export class EmbeddedClusterError extends Error {}
  * process is doing the same.
  */
 export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' | 'exists'> {
+  if (existsSync(pgdata) && !statSync(pgdata).isDirectory()) {
+    throw new EmbeddedClusterError(`${pgdata} exists and is not a directory: move it away, or choose another DATA_DIR`);
+  }
   if (existsSync(join(pgdata, 'PG_VERSION'))) return 'exists';
   if (existsSync(pgdata)) {
     if (readdirSync(pgdata).length > 0) {
-      throw new EmbeddedClusterError(
-        `${pgdata} exists but holds no database (no PG_VERSION): move it away, or choose another DATA_DIR`,
-      );
+      throw new EmbeddedClusterError(`${pgdata} exists but holds no database (no PG_VERSION): move it away, or choose another DATA_DIR`);
     }
     rmSync(pgdata, { recursive: true });
   }
   removeAbandonedPending(pgdata);
-  const pending = join(dirname(pgdata), `${pendingPrefix(pgdata)}${process.pid}-${randomBytes(4).toString('hex')}`);
-  await new Promise<void>((resolve, reject) => {
+  const pending = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), pending],
+      ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), join(dirname(pgdata), pendingPrefix(pgdata))],
       { timeout: INITDB_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        rmSync(pending, { recursive: true, force: true });
+      (error, stdout, stderr) => {
+        if (!error) return resolve(String(stdout));
+        removeAbandonedPending(pgdata); // its child has exited: its directory is abandoned now
         const why = String(stderr).trim() || (error.killed ? `no answer after ${INITDB_TIMEOUT_MS / 1000} s` : error.message);
         reject(new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: ${why}`));
       },
     );
   });
-  if (!existsSync(join(pending, 'PG_VERSION'))) {
-    rmSync(pending, { recursive: true, force: true });
+  if (!basename(pending).startsWith(pendingPrefix(pgdata)) || !existsSync(join(pending, 'PG_VERSION'))) {
     throw new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: initdb left no PG_VERSION`);
   }
   renameSync(pending, pgdata);

@@ -61,18 +61,36 @@ export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdo
     if (this.buffer.length >= FLUSH_SIZE) void this.flush();
   }
 
-  /** Writes what is buffered; on failure keeps it for the next try. */
+  /**
+   * Writes what is buffered. When a batch fails because the database is unreachable, it is kept for
+   * the next try; when the database refuses the batch's data, each row is tried on its own, so that
+   * no row can hold back the others (a row refused on its own is logged and dropped).
+   */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       while (this.buffer.length > 0) {
         const batch = this.buffer.slice(0, FLUSH_SIZE);
         try {
           await this.logs.insert(batch);
-          this.buffer.splice(0, batch.length);
         } catch (error) {
-          this.logger.warn(`Writing ${batch.length} security event(s) failed, will retry: ${(error as Error).message}`);
-          return;
+          if (!isDataError(error)) {
+            this.logger.warn(`Writing ${batch.length} security event(s) failed, will retry: ${(error as Error).message}`);
+            return;
+          }
+          for (const row of batch) {
+            try {
+              await this.logs.insert([row]);
+            } catch (rowError) {
+              if (!isDataError(rowError)) {
+                this.logger.warn(`Writing a security event failed, will retry: ${(rowError as Error).message}`);
+                this.buffer.splice(0, batch.indexOf(row));
+                return;
+              }
+              this.logger.error(`Dropped a ${row.eventType} security event the database refused: ${(rowError as Error).message}`);
+            }
+          }
         }
+        this.buffer.splice(0, batch.length);
       }
     });
     return this.flushing;
@@ -82,16 +100,38 @@ export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdo
     const record: SecurityEventRecord = {
       eventType: event.type,
       userId: event.userId ?? null,
-      identifier: event.identifier?.slice(0, 254) ?? null,
-      ip: context.ip?.slice(0, 64) ?? null,
-      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      identifier: storable(event.identifier?.slice(0, 254)),
+      ip: storable(context.ip?.slice(0, 64)),
+      userAgent: storable(context.userAgent?.slice(0, 512)),
       sessionId: event.sessionId ?? null,
-      requestId: context.requestId?.slice(0, 64) ?? null,
-      details: boundedDetails(event.details ?? {}),
+      requestId: storable(context.requestId?.slice(0, 64)),
+      details: event.details ? boundedDetails(storableDetails(event.details)) : {},
       createdAt: new Date(),
     };
     return { ...record, mac: rowMac(this.key, record) };
   }
+}
+
+/**
+ * What PostgreSQL can store of a client's text: text and jsonb refuse NUL, and jsonb refuses lone
+ * surrogates; both become U+FFFD, so that an attacker's odd input is recorded, not refused.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storable(text: string | null | undefined): string | null {
+  if (text === null || text === undefined) return null;
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+function storableDetails(details: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(details, (_key, value: unknown) => (typeof value === 'string' ? storable(value) : value))) as Record<string, unknown>;
+}
+
+/** SQLSTATE class 22 (data exception) and 23 (integrity): the rows, not the connection, are the problem. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ?? (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function boundedDetails(details: Record<string, unknown>): Record<string, unknown> {

@@ -7,7 +7,9 @@ import { REVOCATION_CHANNEL, SessionsRepository } from './sessions.repository';
 const KEY_PREFIX = 'tessera:revoked-session:';
 /** An access token can be issued a moment after its session's revocation (a refresh in flight). */
 const ISSUE_MARGIN_S = 5;
-const RELISTEN_DELAY_MS = 1000;
+/** A lost listener reconnects at once and then backs off, so that a revocation is missed for well under a second. */
+const RELISTEN_FIRST_DELAY_MS = 100;
+const RELISTEN_MAX_DELAY_MS = 5000;
 
 /**
  * Which sessions were revoked recently enough that an access token of theirs may still be accepted
@@ -32,6 +34,7 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
   private listener?: Client;
   private relisten?: NodeJS.Timeout;
   private closing = false;
+  private relistenDelay = RELISTEN_FIRST_DELAY_MS;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -123,7 +126,8 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
       if (this.listener === client) this.listener = undefined;
       this.logger.warn(`Revocation listener lost (${why}); reconnecting`);
       void client.end().catch(() => undefined);
-      this.relisten = setTimeout(() => void this.listenAgain(), RELISTEN_DELAY_MS);
+      this.relisten = setTimeout(() => void this.listenAgain(), this.relistenDelay);
+      this.relistenDelay = Math.min(this.relistenDelay * 2, RELISTEN_MAX_DELAY_MS);
       this.relisten.unref();
     };
     client.on('notification', (message) => {
@@ -135,6 +139,7 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
       await client.connect();
       await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
       this.listener = client;
+      this.relistenDelay = RELISTEN_FIRST_DELAY_MS;
     } catch (error) {
       onLost((error as Error).message);
     }

@@ -1,11 +1,13 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsPlainText } from '../../common/plain-text.validator';
 
 export class AdminUsersQueryDto {
   /** A prefix of the (normalised) email. */
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @IsPlainText()
   email?: string;
 
   @IsOptional()

@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_TYPES } from '../../security-log/security-event';
+import { IsPlainText } from '../../common/plain-text.validator';
 
 const toArray = ({ value }: { value: unknown }) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
@@ -19,6 +20,7 @@ export class SecurityLogQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @IsPlainText()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   identifier?: string;
 

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsPlainText } from '../../common/plain-text.validator';
 import { IsAccountEmail, trimLower } from './email.validator';
 
 export class RegisterDto {
@@ -15,5 +16,6 @@ export class RegisterDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @IsPlainText()
   name?: string;
 }

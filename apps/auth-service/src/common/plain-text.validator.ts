@@ -1,0 +1,21 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/** Control characters (C0, DEL, C1) and UTF-16 halves without their other half. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string of printable text: no control characters (NUL would be a database error, the others
+ * have no place in a name or a search) and no lone surrogates (not valid Unicode, so not storable
+ * as UTF-8 nor echoed back faithfully).
+ */
+export function IsPlainText(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isPlainText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must not contain control characters or invalid Unicode', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && !NOT_PLAIN.test(value) },
+    });
+}

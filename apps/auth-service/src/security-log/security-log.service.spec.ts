@@ -1,0 +1,54 @@
+import type { AppConfig } from '../config/app-config';
+import { NO_REQUEST } from '../common/request-context';
+import { SecurityLog } from './security-log.entity';
+import type { SecurityLogRepository } from './security-log.repository';
+import { SecurityLogService } from './security-log.service';
+
+type Row = Omit<SecurityLog, 'id' | 'seq' | 'chain'>;
+
+/** The batching rules only: a repository that stores rows in memory and refuses what a test says. */
+function serviceWith(refuse: (rows: Row[]) => Error | undefined): { service: SecurityLogService; stored: Row[] } {
+  const stored: Row[] = [];
+  const repository = {
+    insert: async (rows: Row[]) => {
+      const error = refuse(rows);
+      if (error) throw error;
+      stored.push(...rows);
+    },
+  };
+  const config = { keys: { encryptionSecret: 'x'.repeat(32) }, env: 'test', db: { driver: 'pglite', dataDir: '/nonexistent' } } as unknown as AppConfig;
+  return { service: new SecurityLogService(config, repository as unknown as SecurityLogRepository), stored };
+}
+
+const dataError = () => Object.assign(new Error('invalid byte sequence'), { driverError: { code: '22021' } });
+const connectionError = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+describe('SecurityLogService.flush', () => {
+  it('writes the other rows of a batch the database refuses for one row, and drops only that row', async () => {
+    const { service, stored } = serviceWith((rows) => (rows.some((r) => r.identifier === 'poison') ? dataError() : undefined));
+    for (const identifier of ['a', 'poison', 'b']) service.enqueue({ type: 'login_failure', identifier }, NO_REQUEST);
+    await service.flush();
+    expect(stored.map((r) => r.identifier)).toEqual(['a', 'b']);
+    service.enqueue({ type: 'login_failure', identifier: 'c' }, NO_REQUEST);
+    await service.flush();
+    expect(stored.map((r) => r.identifier)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps the whole batch for the next try while the database is unreachable', async () => {
+    let down = true;
+    const { service, stored } = serviceWith(() => (down ? connectionError() : undefined));
+    for (const identifier of ['a', 'b']) service.enqueue({ type: 'login_failure', identifier }, NO_REQUEST);
+    await service.flush();
+    expect(stored).toEqual([]);
+    down = false;
+    await service.flush();
+    expect(stored.map((r) => r.identifier)).toEqual(['a', 'b']);
+  });
+
+  it('stores NUL and lone surrogates of client input as U+FFFD', async () => {
+    const { service, stored } = serviceWith(() => undefined);
+    service.enqueue({ type: 'login_failure', identifier: 'a\u0000b\udc00', details: { reason: 'x\u0000' } }, { requestId: 'r', ip: null, userAgent: 'ua\ud800' });
+    await service.flush();
+    expect(stored[0]).toMatchObject({ identifier: 'a\uFFFDb\uFFFD', userAgent: 'ua\uFFFD', details: { reason: 'x\uFFFD' } });
+  });
+});
