@@ -139,6 +139,12 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect(after.expires_at).toEqual(before.expires_at);
     const [token] = await service.dataSource.query(`SELECT expires_at FROM refresh_tokens WHERE token_hash = $1`, [sha256(res.body.refresh_token)]);
     expect(new Date(token.expires_at).getTime()).toBe(new Date(before.expires_at).getTime());
+    // Nor does the access token outlive the session: expires_in and exp stop at its end.
+    const body = res.body as unknown as { expires_in: number; access_token: string };
+    expect(body.expires_in).toBeGreaterThan(95);
+    expect(body.expires_in).toBeLessThanOrEqual(100);
+    expect(claimsOf(body.access_token).exp).toBeLessThanOrEqual(Math.floor(new Date(before.expires_at).getTime() / 1000));
+    expect(a).toMatchObject({ expires_in: 900 }); // far from its end, a session's token lives ACCESS_TOKEN_TTL
   });
 });
 

@@ -23,28 +23,32 @@ export class AccessTokenService {
 
   /** The token response of RFC 6749 §5.1 for a user and the refresh token just issued. */
   async tokenResponse(user: PublicUser, issued: IssuedRefreshToken): Promise<TokenResponseDto> {
+    const { token, expiresIn } = await this.sign(user, issued.sessionId, issued.sessionEndsAt);
     return {
-      access_token: await this.sign(user, issued.sessionId),
+      access_token: token,
       token_type: 'Bearer',
-      expires_in: this.config.tokens.accessTtl,
+      expires_in: expiresIn,
       refresh_token: issued.refreshToken,
       refresh_expires_in: issued.refreshExpiresIn,
       user: publicView(user),
     };
   }
 
-  async sign(subject: TokenSubject, sessionId: string): Promise<string> {
+  /** Lives ACCESS_TOKEN_TTL, but never past its session's absolute end. */
+  async sign(subject: TokenSubject, sessionId: string, sessionEndsAt: Date): Promise<{ token: string; expiresIn: number }> {
     const { issuer, audience, accessTtl, clientId } = this.config.tokens;
     const { kid, alg, key } = this.keys.activeKey();
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sid: sessionId, client_id: clientId, roles: subject.roles })
+    const exp = Math.max(now + 1, Math.min(now + accessTtl, Math.floor(sessionEndsAt.getTime() / 1000)));
+    const token = await new SignJWT({ sid: sessionId, client_id: clientId, roles: subject.roles })
       .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
       .setIssuer(issuer)
       .setSubject(subject.id)
       .setAudience(audience.length === 1 ? audience[0] : [...audience])
       .setIssuedAt(now)
-      .setExpirationTime(now + accessTtl)
+      .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(key);
+    return { token, expiresIn: exp - now };
   }
 }

@@ -26,6 +26,8 @@ export interface IssuedRefreshToken {
   refreshToken: string;
   /** Seconds: the smaller of the idle lifetime and the time left to the session's absolute end. */
   refreshExpiresIn: number;
+  /** The session's absolute end: no token of it outlives it, the access token included. */
+  sessionEndsAt: Date;
 }
 
 /** A successful rotation carries the user as read under the lock: what the access token is signed for. */
@@ -98,7 +100,7 @@ export class SessionsService {
     });
     if (!evicted) return null;
     await this.revoked.add(evicted, now);
-    return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now) };
+    return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now), sessionEndsAt: session.expiresAt };
   }
 
   /**
@@ -123,7 +125,7 @@ export class SessionsService {
       }
       const next = deriveSuccessorToken(presented, this.successorKey);
       if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
-        return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now) };
+        return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
       }
       if (decision.action === 'report_reuse') {
         // Nothing left to revoke; the attempt is still a reuse, and recorded as one.
@@ -144,10 +146,13 @@ export class SessionsService {
       const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
       await this.sessions.rotate(parent.id, child, now, manager);
       await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, context, manager);
-      return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now) };
+      return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
     });
     if (!result.ok && result.revokedId) await this.revoked.add([result.revokedId], now);
-    if (result.ok) return { ok: true, user: result.user, userId: result.userId, sessionId: result.sessionId, refreshToken: result.refreshToken, refreshExpiresIn: result.refreshExpiresIn };
+    if (result.ok) {
+      const { revokedId: _, ...rotated } = result;
+      return rotated;
+    }
     return { ok: false, reason: result.reason, userId: result.userId, sessionId: result.sessionId };
   }
 
