@@ -414,6 +414,20 @@ describe('sessions, logout and revocation (SPEC §2, §4)', () => {
       await expectRevoked(url, revoked);
     });
 
+    pgIt('(needs TEST_DATABASE_URL) a password change whose hash was rehashed meanwhile (same password) still goes ahead', async () => {
+      const owner = await newSession(url, 'race-change-rehash');
+      const other = await login(url, owner.email);
+      const held = await holdUserRow(owner.user.id);
+      const pending = post(url, '/api/auth/password', { current_password: STRONG_PASSWORD, new_password: 'a changed passphrase after rehash 7' }, owner.access_token);
+      await waitForBlocked(1);
+      const rehashed = await argon2.hash(STRONG_PASSWORD.normalize('NFKC'), { type: argon2.argon2id, memoryCost: 2048, timeCost: 1, parallelism: 1 });
+      await held.commit(`UPDATE users SET password_hash = '${rehashed}' WHERE id = $1`);
+      expect((await pending).status).toBe(204);
+      expect(await liveSessions(owner.user.id)).toEqual([sidOf(owner)]);
+      await expectRevoked(url, other);
+      expect((await post(url, '/api/auth/login', { email: owner.email, password: 'a changed passphrase after rehash 7' })).status).toBe(200);
+    });
+
     pgIt('(needs TEST_DATABASE_URL) keeps the 100-session cap when logins of one user run at once', async () => {
       const first = await newSession(url, 'race-cap');
       for (let i = 0; i < 99; i++) await login(url, first.email);

@@ -15,7 +15,7 @@ import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 
-/** How many times a login checks the password when the hash keeps changing under it (rehashes by concurrent logins). */
+/** How many times a login or a password change checks the password when the hash keeps changing under it (rehashes by concurrent logins). */
 const MAX_LOGIN_ATTEMPTS = 3;
 
 @Injectable()
@@ -83,24 +83,36 @@ export class AuthService {
    * session of the user (a stolen session must not survive a password change).
    */
   async changePassword(userId: string, sessionId: string, dto: ChangePasswordDto, context: RequestContext): Promise<void> {
-    const account = await this.activeAccount(userId);
-    const check = await this.hasher.verify(account.passwordHash, normalizePassword(dto.current_password));
+    let account = await this.activeAccount(userId);
+    const currentPassword = normalizePassword(dto.current_password);
+    const incorrect = (message: string) => new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message }]);
     // 400, not 401: a 401 would make clients refresh their token and retry.
-    if (!check.valid) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message: 'current_password is incorrect' }]);
+    if (!(await this.hasher.verify(account.passwordHash, currentPassword)).valid) throw incorrect('current_password is incorrect');
     const policy = checkPasswordPolicy(dto.new_password, account.email);
     if (!policy.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'new_password', message: `new_password ${policy.message}` }]);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
-    const revoked = await this.dataSource.transaction(async (manager) => {
-      // Under the user row's lock: the current password checked above must still be the account's
-      // (two changes at once must not both succeed, the second on a password that no longer holds).
-      if (!(await this.users.lockIfUnchanged(account.id, account.passwordHash, manager))) return null;
-      await this.users.updatePasswordHash(account.id, passwordHash, manager);
-      const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed', context);
-      await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, context, manager);
-      return ids;
-    });
-    if (!revoked) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message: 'current_password is no longer the account password' }]);
-    await this.sessions.announceRevoked(revoked);
+    for (let attempt = 1; ; attempt++) {
+      const verifiedHash = account.passwordHash;
+      const revoked = await this.dataSource.transaction(async (manager) => {
+        // Under the user row's lock: the current password checked above must still be the account's
+        // (of two changes at once, the second must not succeed on a password that no longer holds).
+        if (!(await this.users.lockIfUnchanged(userId, verifiedHash, manager))) return null;
+        await this.users.updatePasswordHash(userId, passwordHash, manager);
+        const ids = await this.sessions.revokeInTransaction(manager, { userId, exceptId: sessionId }, 'password_changed', context);
+        await this.securityLog.record({ type: 'password_changed', userId, identifier: account.email, sessionId, details: { revoked_sessions: ids.length } }, context, manager);
+        return ids;
+      });
+      if (revoked) {
+        await this.sessions.announceRevoked(revoked);
+        return;
+      }
+      // The hash changed meanwhile: another change (then the current password no longer holds), or
+      // a login's rehash of the same password (then it still does, and the change goes ahead).
+      account = await this.activeAccount(userId);
+      if (attempt >= MAX_LOGIN_ATTEMPTS || !(await this.hasher.verify(account.passwordHash, currentPassword)).valid) {
+        throw incorrect('current_password is no longer the account password');
+      }
+    }
   }
 
   private async activeAccount(userId: string): Promise<Account> {
