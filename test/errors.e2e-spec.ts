@@ -49,6 +49,10 @@ describe('errors', () => {
     ['a charset other than UTF-8', () => call(service.url, 'POST', '/api/auth/refresh', { body: '{"refresh_token":"rt_x"}', headers: { 'content-type': 'application/json; charset=utf-16' } }), 415, 'unsupported_media_type'],
     ['a NUL byte in a name', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'nul-name@example.com', password: 'correct horse battery staple', name: 'a\u0000b' } }), 400, 'validation_failed'],
     ['a lone surrogate in a name', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'surrogate-name@example.com', password: 'correct horse battery staple', name: '\udc00x' } }), 400, 'validation_failed'],
+    ['a name of 60 emoji with variation selectors (120 code points)', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'emoji-name@example.com', password: 'correct horse battery staple', name: '\u2764\uFE0F'.repeat(60) } }), 400, 'validation_failed'],
+    ['a member named like an inherited method', () => call(service.url, 'POST', '/api/auth/register', { json: { email: 'ctor@example.com', password: 'correct horse battery staple', constructor: true } }), 400, 'validation_failed'],
+    ['toString in a body', () => call(service.url, 'POST', '/api/auth/refresh', { json: { refresh_token: 'rt_x', toString: 1 } }), 400, 'validation_failed'],
+    ['a query parameter named like an inherited method', () => call(service.url, 'GET', '/api/auth/me?hasOwnProperty=1'), 400, 'validation_failed'],
     ['__proto__ in a form body', () => call(service.url, 'POST', '/api/auth/revoke', { body: 'token=a&__proto__=b', headers: FORM_TYPE }), 400, 'validation_failed'],
   ];
 

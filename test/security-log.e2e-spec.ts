@@ -157,6 +157,49 @@ describe('security log (SPEC §5)', () => {
     expect((await call<{ ok: boolean }>(service.url, 'GET', '/api/admin/security-logs/verify', { token: admin })).body.ok).toBe(true);
   });
 
+  it('keeps an admin: no self-disable in any spelling of the id, no removing the last admin role; a removed role ends the sessions at once', async () => {
+    const adminId = claimsOf(admin).sub as string;
+    for (const id of [adminId, adminId.toUpperCase()]) {
+      const res = await call(service.url, 'POST', `/api/admin/users/${id}/disable`, { token: admin });
+      expect({ id, status: res.status }).toEqual({ id, status: 400 });
+    }
+    const alone = await call(service.url, 'PUT', `/api/admin/users/${adminId}/roles`, { token: admin, json: { roles: ['user'] } });
+    expect(alone.status).toBe(400);
+    expect(alone.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'roles', message: expect.stringContaining('last enabled admin') }] });
+
+    // A second admin, demoted: the token that still says admin is refused at once (it could re-promote itself).
+    const other = await newSession(service.url, 'second-admin');
+    expect((await call(service.url, 'PUT', `/api/admin/users/${other.user.id}/roles`, { token: admin, json: { roles: ['user', 'admin'] } })).status).toBe(200);
+    const promoted = (await refresh(service.url, other.refresh_token)).body;
+    expect(claimsOf(promoted.access_token).roles).toEqual(['user', 'admin']);
+    expect((await call(service.url, 'PUT', `/api/admin/users/${other.user.id}/roles`, { token: admin, json: { roles: ['user'] } })).status).toBe(200);
+    const comeback = await call(service.url, 'PUT', `/api/admin/users/${other.user.id}/roles`, { token: promoted.access_token, json: { roles: ['user', 'admin'] } });
+    expect(comeback.status).toBe(401);
+    expect((await refresh(service.url, promoted.refresh_token)).body.reason).toBe('revoked');
+    // Adding a role ends nothing.
+    const third = await newSession(service.url, 'added-role');
+    expect((await call(service.url, 'PUT', `/api/admin/users/${third.user.id}/roles`, { token: admin, json: { roles: ['user', 'editor'] } })).status).toBe(200);
+    expect((await call(service.url, 'GET', '/api/auth/me', { token: third.access_token })).status).toBe(200);
+  });
+
+  it('refuses filters and cursors that the database could not take with 400, never 500', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const paths = [
+      '/api/admin/security-logs?from=2020-W01',
+      '/api/admin/security-logs?to=20200101',
+      '/api/admin/security-logs?from=2020-100',
+      '/api/admin/security-logs/export?from=2020-01-01T00:00:00,5Z',
+      `/api/admin/security-logs?cursor=${b64({ t: '2030-01-01T00:00:00Z', id: '9999999999999999999' })}`,
+      `/api/admin/security-logs?cursor=${b64({ t: '-004714-01-01T00:00:00Z', id: '1' })}`,
+      `/api/admin/users?cursor=${b64({ t: '-271821-04-20T00:00:00Z', id: '00000000-0000-0000-0000-000000000000' })}`,
+      '/api/admin/users?constructor=1',
+    ];
+    for (const path of paths) {
+      const res = await call(service.url, 'GET', path, { token: admin });
+      expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status: 400, error: 'validation_failed' });
+    }
+  });
+
   it('records admin reads of the log as admin_action with the actor', async () => {
     await call(service.url, 'GET', '/api/admin/security-logs?limit=1', { token: admin });
     const actions = await events(service, admin, 'event_type=admin_action');

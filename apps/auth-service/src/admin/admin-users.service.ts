@@ -39,11 +39,17 @@ export class AdminUsersService {
     return { user: adminView(account), status: account.disabled ? 'disabled' : 'active', sessions };
   }
 
-  /** Disabling revokes every session at once, in the same transaction, and refuses login and refresh. */
+  /**
+   * Disabling revokes every session at once, in the same transaction, and refuses login and
+   * refresh. An admin cannot disable themselves, nor the last enabled admin.
+   */
   async disable(id: string, actor: Actor): Promise<void> {
-    if (id === actor.id) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'id', message: 'an admin cannot disable their own account' }]);
     const account = await this.find(id);
+    if (account.id === actor.id) throw invalid('id', 'an admin cannot disable their own account');
     const revoked = await this.dataSource.transaction(async (manager) => {
+      if (account.roles.includes('admin') && !(await this.users.lockAdminsAndFindOther(account.id, manager))) {
+        throw invalid('id', 'the last enabled admin cannot be disabled');
+      }
       await this.users.setDisabled(account.id, true, manager);
       const ids = await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'account_disabled', actor.context);
       await this.securityLog.record(
@@ -64,18 +70,34 @@ export class AdminUsersService {
     });
   }
 
-  /** Takes effect at the user's next refresh (roles are re-read there). */
+  /**
+   * An added role takes effect at the user's next refresh (roles are re-read there). A removed role
+   * takes effect at once: the user's sessions are revoked, so that no access token still carries
+   * it (a demoted admin could otherwise use their token to promote themselves back). The last
+   * enabled admin keeps the role.
+   */
   async setRoles(id: string, roles: string[], actor: Actor): Promise<{ user: AdminUser }> {
     const account = await this.find(id);
     const unique = [...new Set(roles)];
-    await this.dataSource.transaction(async (manager) => {
+    const removed = account.roles.filter((role) => !unique.includes(role));
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      if (removed.includes('admin') && !account.disabled && !(await this.users.lockAdminsAndFindOther(account.id, manager))) {
+        throw invalid('roles', 'the last enabled admin must keep the admin role');
+      }
       await this.users.setRoles(account.id, unique, manager);
+      const ids = removed.length
+        ? await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'admin', actor.context, (revokedIds) =>
+            revokedIds.map((sessionId) => ({ type: 'session_revoked', userId: account.id, identifier: account.email, sessionId, details: { via: 'roles_removed', actor_id: actor.id } })),
+          )
+        : [];
       await this.securityLog.record(
-        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.roles', actor_id: actor.id, roles: unique, previous: account.roles } },
+        { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.roles', actor_id: actor.id, roles: unique, previous: account.roles, revoked_sessions: ids.length } },
         actor.context,
         manager,
       );
+      return ids;
     });
+    await this.sessions.announceRevoked(revoked);
     return { user: { ...adminView(account), roles: unique } };
   }
 
@@ -87,10 +109,15 @@ export class AdminUsersService {
   }
 
   private async find(id: string): Promise<Account> {
-    const account = UUID.test(id) ? await this.users.findById(id) : null;
+    // UUIDs in any case name the same row; the lower-case form is the one compared with the actor's.
+    const account = UUID.test(id) ? await this.users.findById(id.toLowerCase()) : null;
     if (!account) throw new AppError('not_found', 'User not found');
     return account;
   }
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('validation_failed', 'Request validation failed', [{ field, message }]);
 }
 
 function adminView(account: Account): AdminUser {

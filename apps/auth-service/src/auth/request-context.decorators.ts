@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
 import type { FastifyRequest } from 'fastify';
+import { isIP } from 'node:net';
 import { AppError } from '../common/app-error';
 import type { Actor, RequestContext } from '../common/request-context';
 
@@ -20,7 +21,9 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
 
 function requestContextOf(request: FastifyRequest): RequestContext {
   const userAgent = request.headers['user-agent'];
-  return { requestId: String(request.id), ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
+  // With TRUST_PROXY the address comes from X-Forwarded-For as sent: only an IP address is recorded.
+  const ip = request.ip && isIP(request.ip) ? request.ip.toLowerCase() : null;
+  return { requestId: String(request.id), ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
 }
 
 /**

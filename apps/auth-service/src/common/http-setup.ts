@@ -18,6 +18,26 @@ function decodeBody(request: FastifyRequest, body: string | Buffer): string | Ap
   }
 }
 
+/** Names every object inherits (constructor, toString, __defineGetter__, …): never a field of this API. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function inheritedNames(value: object): string[] {
+  return Object.keys(value).filter((name) => INHERITED.has(name));
+}
+
+function unknownFields(names: string[]): AppError {
+  return new AppError('validation_failed', 'Request validation failed', names.slice(0, 20).map((field) => ({ field, message: `${field} is not an accepted field` })));
+}
+
+/** Query parameters named like inherited members are refused as unknown, as in bodies. */
+export function registerQueryGuard(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const query = request.query;
+    const names = query !== null && typeof query === 'object' ? inheritedNames(query) : [];
+    done(names.length > 0 ? unknownFields(names) : undefined);
+  });
+}
+
 /** No request of the API nests more than a few levels; far deeper is an attack on recursive code. */
 const MAX_JSON_DEPTH = 32;
 
@@ -56,6 +76,9 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       if (error) done(new AppError('invalid_json', 'Request body is not valid JSON'), undefined);
       else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         done(new AppError('validation_failed', 'Request body must be a JSON object'), undefined);
+      } else if (inheritedNames(value).length > 0) {
+        // Validation would take these for the object's own methods and let them through unnoticed.
+        done(unknownFields(inheritedNames(value)), undefined);
       } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
         // Deep nesting would exhaust the stack of the recursive walks behind validation (a 500).
         done(new AppError('validation_failed', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined);

@@ -9,13 +9,16 @@ const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF
  * have no place in a name or a search) and no lone surrogates (not valid Unicode, so not storable
  * as UTF-8 nor echoed back faithfully).
  */
-export function IsPlainText(options?: ValidationOptions): PropertyDecorator {
+export function IsPlainText(limits: { maxCodePoints?: number } = {}, options?: ValidationOptions): PropertyDecorator {
+  const max = limits.maxCodePoints;
+  // Counted as PostgreSQL counts varchar(n): in code points (class-validator's MaxLength skips variation selectors).
+  const message = max === undefined ? '$property must not contain control characters or invalid Unicode' : `$property must be at most ${max} characters, without control characters or invalid Unicode`;
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
       name: 'isPlainText',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: '$property must not contain control characters or invalid Unicode', ...options },
-      validator: { validate: (value: unknown) => typeof value === 'string' && !NOT_PLAIN.test(value) },
+      options: { message, ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && !NOT_PLAIN.test(value) && (max === undefined || [...value].length <= max) },
     });
 }

@@ -19,6 +19,16 @@ export class UsersRepository {
     return this.repo(manager).findOneBy({ id });
   }
 
+  /**
+   * Under a transaction-scoped advisory lock that every change of admins takes (so that two admins
+   * demoting or disabling each other at once take turns): whether an enabled admin other than this one exists.
+   */
+  async lockAdminsAndFindOther(exceptId: string, manager: EntityManager): Promise<boolean> {
+    await manager.query(`SELECT pg_advisory_xact_lock(7310003)`);
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND disabled_at IS NULL AND id <> $1 LIMIT 1`, [exceptId]);
+    return rows.length > 0;
+  }
+
   async anyAdminExists(manager?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await this.repo(manager).query(`SELECT 1 FROM users WHERE 'admin' = ANY (roles) LIMIT 1`);
     return rows.length > 0;

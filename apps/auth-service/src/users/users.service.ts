@@ -67,6 +67,10 @@ export class UsersService {
     return this.users.lockIfUnchanged(id, passwordHash, manager);
   }
 
+  lockAdminsAndFindOther(exceptId: string, manager: EntityManager): Promise<boolean> {
+    return this.users.lockAdminsAndFindOther(exceptId, manager);
+  }
+
   replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<boolean> {
     return this.users.replacePasswordHash(id, verifiedHash, passwordHash);
   }

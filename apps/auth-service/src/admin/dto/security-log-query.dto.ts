@@ -2,6 +2,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_TYPES } from '../../security-log/security-event';
 import { IsPlainText } from '../../common/plain-text.validator';
+import { IsReadableTime } from '../../common/readable-time.validator';
 
 const toArray = ({ value }: { value: unknown }) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
@@ -28,14 +29,17 @@ export class SecurityLogQueryDto {
   @IsString()
   @MaxLength(64)
   @Matches(/^[0-9a-fA-F.:]+$/, { message: 'ip must be an IPv4 or IPv6 address' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)) // stored in lower case
   ip?: string;
 
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsReadableTime()
   from?: string;
 
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsReadableTime()
   to?: string;
 
   @IsOptional()

@@ -15,7 +15,6 @@ export class RegisterDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
-  @IsPlainText()
+  @IsPlainText({ maxCodePoints: 100 })
   name?: string;
 }
