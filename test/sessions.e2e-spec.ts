@@ -606,6 +606,30 @@ describe('revocation across instances on one database', () => {
     }
   });
 
+  (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) a lost revocation listener reconnects, and what was revoked meanwhile is not missed', async () => {
+    const a = await startAuthService({ ...NO_LIMITS });
+    const b = await startAuthService({ ...NO_LIMITS }, a.database);
+    const listeners = async (): Promise<number> =>
+      (await a.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tessera-revocations'`))[0].n;
+    try {
+      const [during, after] = [await newSession(a.url), await newSession(a.url)];
+      expect(await listeners()).toBe(2);
+      await a.dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tessera-revocations'`);
+      // Revoked while the listeners are down: B learns it from the reload after reconnecting.
+      expect((await post(a.url, '/api/auth/logout', { refresh_token: during.refresh_token })).status).toBe(204);
+      expect(await refusedWithinOneSecond(b.url, during.access_token)).toBe(401);
+      const deadline = Date.now() + 5000;
+      while ((await listeners()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await listeners()).toBe(2);
+      // And through NOTIFY again once they are back.
+      expect((await post(a.url, '/api/auth/logout', { refresh_token: after.refresh_token })).status).toBe(204);
+      expect(await refusedWithinOneSecond(b.url, after.access_token)).toBe(401);
+    } finally {
+      await b.stop();
+      await a.close();
+    }
+  });
+
   (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) with Redis unreachable, B falls back to the database and refuses the token; never a 500', async () => {
     const unreachable = { REDIS_URL: 'redis://127.0.0.1:1', ...NO_LIMITS };
     const a = await startAuthService(unreachable);

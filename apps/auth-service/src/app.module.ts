@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceOptions } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
@@ -12,6 +12,7 @@ import { DataDirLockedError } from './database/data-dir-lock';
 import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
 @Module({})
@@ -49,6 +50,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: BodylessRoutesInterceptor },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

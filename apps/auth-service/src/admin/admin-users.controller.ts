@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { AccessTokenGuard } from '../auth/access-token.guard';
-import { CurrentActor, NoBody } from '../auth/request-context.decorators';
+import { CurrentActor } from '../auth/request-context.decorators';
 import type { Actor } from '../common/request-context';
 import { Roles, RolesGuard } from '../auth/roles.guard';
 import { AdminUsersService } from './admin-users.service';
@@ -24,13 +24,13 @@ export class AdminUsersController {
 
   @Post(':id/disable')
   @HttpCode(204)
-  disable(@Param('id') id: string, @CurrentActor() actor: Actor, @NoBody() _body: undefined): Promise<void> {
+  disable(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.users.disable(id, actor);
   }
 
   @Post(':id/enable')
   @HttpCode(204)
-  enable(@Param('id') id: string, @CurrentActor() actor: Actor, @NoBody() _body: undefined): Promise<void> {
+  enable(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.users.enable(id, actor);
   }
 
@@ -41,7 +41,7 @@ export class AdminUsersController {
 
   @Post(':id/revoke-sessions')
   @HttpCode(204)
-  revokeSessions(@Param('id') id: string, @CurrentActor() actor: Actor, @NoBody() _body: undefined): Promise<void> {
+  revokeSessions(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.users.revokeSessions(id, actor);
   }
 }

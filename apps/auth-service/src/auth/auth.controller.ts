@@ -9,7 +9,7 @@ import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterDto } from './dto/register.dto';
 import { RevokeDto } from './dto/revoke.dto';
 import { TokenResponseDto, UserResponseDto } from './dto/token-response.dto';
-import { Claims, Client, NoBody } from './request-context.decorators';
+import { Claims, Client } from './request-context.decorators';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Controller('api/auth')
@@ -46,7 +46,7 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
-  logoutAll(@Claims() claims: AccessTokenClaims, @Client() client: RequestContext, @NoBody() _body: undefined): Promise<void> {
+  logoutAll(@Claims() claims: AccessTokenClaims, @Client() client: RequestContext): Promise<void> {
     return this.lifecycle.logoutAll(claims.sub, client);
   }
 

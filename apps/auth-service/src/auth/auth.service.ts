@@ -16,7 +16,7 @@ import { RegisterDto } from './dto/register.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 
 /** How many times a login or a password change checks the password when the hash keeps changing under it (rehashes by concurrent logins). */
-const MAX_LOGIN_ATTEMPTS = 3;
+const MAX_PASSWORD_CHECKS = 3;
 
 @Injectable()
 export class AuthService {
@@ -66,7 +66,7 @@ export class AuthService {
       }
       const issued = await this.sessions.start(current.id, identifier, client, (manager) => this.users.lockIfUnchanged(current.id, verifiedHash, manager));
       if (issued) return this.accessTokens.tokenResponse(current, issued);
-      account = attempt < MAX_LOGIN_ATTEMPTS ? await this.users.findById(current.id) : null;
+      account = attempt < MAX_PASSWORD_CHECKS ? await this.users.findById(current.id) : null;
       if (!account) {
         this.securityLog.enqueue({ type: 'login_failure', userId: current.id, identifier, details: { reason: 'credentials_changed' } }, client);
         throw invalidCredentials();
@@ -109,7 +109,7 @@ export class AuthService {
       // The hash changed meanwhile: another change (then the current password no longer holds), or
       // a login's rehash of the same password (then it still does, and the change goes ahead).
       account = await this.activeAccount(userId);
-      if (attempt >= MAX_LOGIN_ATTEMPTS || !(await this.hasher.verify(account.passwordHash, currentPassword)).valid) {
+      if (attempt >= MAX_PASSWORD_CHECKS || !(await this.hasher.verify(account.passwordHash, currentPassword)).valid) {
         throw incorrect('current_password is no longer the account password');
       }
     }

@@ -2,7 +2,6 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
 import type { FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
-import { AppError } from '../common/app-error';
 import type { Actor, RequestContext } from '../common/request-context';
 
 /** The verified access-token claims of the request (set by AccessTokenGuard). */
@@ -26,15 +25,3 @@ function requestContextOf(request: FastifyRequest): RequestContext {
   return { requestId: String(request.id), ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
 }
 
-/**
- * For routes that take no body: none, or an empty JSON object. Any member is refused as an unknown
- * field (SPEC §2), as the DTO routes refuse theirs.
- */
-export const NoBody = createParamDecorator((_: unknown, ctx: ExecutionContext): undefined => {
-  const body: unknown = ctx.switchToHttp().getRequest<FastifyRequest>().body;
-  const fields = body !== null && typeof body === 'object' ? Object.keys(body) : [];
-  if (fields.length > 0) {
-    throw new AppError('validation_failed', 'Request validation failed', fields.slice(0, 20).map((field) => ({ field, message: `property ${field} should not exist` })));
-  }
-  return undefined;
-});

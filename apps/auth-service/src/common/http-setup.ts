@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
+import { unknownFieldsError } from './validation-details';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
@@ -18,15 +19,15 @@ function decodeBody(request: FastifyRequest, body: string | Buffer): string | Ap
   }
 }
 
-/** Names every object inherits (constructor, toString, __defineGetter__, …): never a field of this API. */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+/**
+ * Names every object inherits (__proto__, constructor, toString, …) and `prototype`: never a field
+ * of this API, and validation would take them for the object's own members and let them through
+ * (or strip `__proto__` silently), so they are refused here, in bodies, forms and query strings.
+ */
+const INHERITED = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 function inheritedNames(value: object): string[] {
   return Object.keys(value).filter((name) => INHERITED.has(name));
-}
-
-function unknownFields(names: string[]): AppError {
-  return new AppError('validation_failed', 'Request validation failed', names.slice(0, 20).map((field) => ({ field, message: `${field} is not an accepted field` })));
 }
 
 /** Query parameters named like inherited members are refused as unknown, as in bodies. */
@@ -34,7 +35,7 @@ export function registerQueryGuard(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, _reply, done) => {
     const query = request.query;
     const names = query !== null && typeof query === 'object' ? inheritedNames(query) : [];
-    done(names.length > 0 ? unknownFields(names) : undefined);
+    done(names.length > 0 ? unknownFieldsError(names) : undefined);
   });
 }
 
@@ -77,8 +78,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         done(new AppError('validation_failed', 'Request body must be a JSON object'), undefined);
       } else if (inheritedNames(value).length > 0) {
-        // Validation would take these for the object's own methods and let them through unnoticed.
-        done(unknownFields(inheritedNames(value)), undefined);
+        done(unknownFieldsError(inheritedNames(value)), undefined);
       } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
         // Deep nesting would exhaust the stack of the recursive walks behind validation (a 500).
         done(new AppError('validation_failed', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined);
@@ -108,13 +108,8 @@ export function registerFormParser(fastify: FastifyInstance): void {
       done(new AppError('validation_failed', 'Request validation failed', [{ field: names.find((n, i) => names.indexOf(n) !== i) ?? '', message: 'must not be repeated' }]), undefined);
       return;
     }
-    // Refused here, not left to validation, which would strip a "__proto__" field silently.
-    const poisoned = names.find((name) => name === '__proto__' || name === 'constructor' || name === 'prototype');
-    if (poisoned !== undefined) {
-      done(new AppError('validation_failed', 'Request validation failed', [{ field: poisoned, message: `property ${poisoned} should not exist` }]), undefined);
-      return;
-    }
-    done(null, Object.fromEntries(entries));
+    const form = Object.fromEntries(entries);
+    done(inheritedNames(form).length > 0 ? unknownFieldsError(inheritedNames(form)) : null, form);
   });
 }
 

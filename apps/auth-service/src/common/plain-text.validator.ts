@@ -1,8 +1,10 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
-/** Control characters (C0, DEL, C1) and UTF-16 halves without their other half. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A UTF-16 half without its other half: not valid Unicode, so neither storable as UTF-8 nor echoed back faithfully. */
+export const LONE_SURROGATE = '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+
+/** Control characters (C0, DEL, C1) and lone surrogates. */
+const NOT_PLAIN = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f]|${LONE_SURROGATE}`);
 
 /**
  * A string of printable text: no control characters (NUL would be a database error, the others

@@ -1,5 +1,5 @@
 import { ValidationError } from 'class-validator';
-import { ErrorDetail } from './app-error';
+import { AppError, ErrorDetail } from './app-error';
 
 /** class-validator's tree, flattened to `{ field, message }` with dotted paths for nested fields. */
 export function validationDetails(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -13,4 +13,9 @@ export function validationDetails(errors: ValidationError[], parent = ''): Error
     if (error.children?.length) details.push(...validationDetails(error.children, field));
   }
   return details;
+}
+
+/** The error for members nobody accepts, worded as validation words it (above). */
+export function unknownFieldsError(fields: string[]): AppError {
+  return new AppError('validation_failed', 'Request validation failed', fields.slice(0, 20).map((field) => ({ field, message: `${field} is not an accepted field` })));
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isAlive } from './data-dir-lock';
 
 /** initdb of a new cluster takes seconds; far longer means something is wrong. */
 const INITDB_TIMEOUT_MS = 180_000;
@@ -16,17 +17,8 @@ function removeAbandonedPending(pgdata: string): void {
   const parent = dirname(pgdata);
   for (const name of readdirSync(parent)) {
     if (!name.startsWith(pendingPrefix(pgdata))) continue;
-    const pid = Number(name.slice(pendingPrefix(pgdata).length).split('-')[0]);
+    const pid = Number(name.slice(pendingPrefix(pgdata).length));
     if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LONE_SURROGATE } from '../common/plain-text.validator';
 import { RequestContext } from '../common/request-context';
 import { deriveKey } from '../keys/key-crypto';
 import { resolveEncryptionSecret } from '../keys/encryption-secret';
@@ -116,8 +117,7 @@ export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdo
  * What PostgreSQL can store of a client's text: text and jsonb refuse NUL, and jsonb refuses lone
  * surrogates; both become U+FFFD, so that an attacker's odd input is recorded, not refused.
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE}`, 'g');
 
 function storable(text: string | null | undefined): string | null {
   if (text === null || text === undefined) return null;

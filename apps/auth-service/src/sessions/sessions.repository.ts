@@ -5,6 +5,14 @@ import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import type { PublicUser } from '../users/user.entity';
 
+/**
+ * The one definition of a live session `s` at the time bound to `now` (a placeholder): not revoked,
+ * before its absolute end, and holding an unused token before its idle end (one that can refresh).
+ * Listing, the 100-session cap and DELETE /sessions/:id all count with it.
+ */
+const live = (now: string) =>
+  `s.revoked_at IS NULL AND s.expires_at > ${now} AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > ${now})`;
+
 /** The PostgreSQL NOTIFY channel on which every revoked session id is announced (revoked-sessions.service.ts). */
 export const REVOCATION_CHANNEL = 'tessera_revoked_sessions';
 
@@ -139,37 +147,34 @@ export class SessionsRepository {
   }
 
   /**
-   * Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap). Live as
-   * `findLive` says: a session whose last token idled out counts for nothing and is not evicted.
+   * Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap): a
+   * session whose last token idled out counts for nothing and is not evicted.
    */
   async findLeastRecentlyUsedBeyond(userId: string, keep: number, now: Date, manager: EntityManager): Promise<string[]> {
     const rows: { id: string }[] = await manager.query(
       `SELECT s.id FROM sessions s
-        WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
-          AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > $2)
+        WHERE s.user_id = $1 AND ${live('$2')}
         ORDER BY s.last_used_at DESC, s.id DESC OFFSET $3`,
       [userId, now, keep],
     );
     return rows.map((row) => row.id);
   }
 
-  /** Whether this session is the user's and live (as `findLive` says). */
+  /** Whether this session is the user's and live. */
   async isLiveSessionOf(userId: string, sessionId: string, now: Date): Promise<boolean> {
     const rows: unknown[] = await this.sessions.query(
       `SELECT 1 FROM sessions s
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
-          AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > $3)`,
+        WHERE s.id = $1 AND s.user_id = $2 AND ${live('$3')}`,
       [sessionId, userId, now],
     );
     return rows.length > 0;
   }
 
-  /** Sessions that can still refresh: not revoked, before their absolute end, with an unused token before its idle end. */
+  /** The user's live sessions (see `live`), most recently used first. */
   findLive(userId: string, now: Date): Promise<Session[]> {
     return this.sessions
       .createQueryBuilder('s')
-      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > :now', { userId, now })
-      .andWhere('EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.expires_at > :now)', { now })
+      .where(`s.user_id = :userId AND ${live(':now')}`, { userId, now })
       .orderBy('s.last_used_at', 'DESC')
       .addOrderBy('s.id', 'DESC')
       .getMany();

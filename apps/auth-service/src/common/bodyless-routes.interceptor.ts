@@ -1,0 +1,36 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import type { FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { unknownFieldsError } from './validation-details';
+
+/**
+ * Unknown members are refused everywhere (SPEC §2): a route with a `@Body()` DTO has validation do
+ * it; on a route that takes no body at all, any member is unknown, and this refuses it. Whether a
+ * handler takes a body is read once from Nest's route metadata.
+ */
+@Injectable()
+export class BodylessRoutesInterceptor implements NestInterceptor {
+  private readonly takesBody = new WeakMap<object, boolean>();
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() === 'http' && !this.handlerTakesBody(context)) {
+      const body: unknown = context.switchToHttp().getRequest<FastifyRequest>().body;
+      const fields = body !== null && typeof body === 'object' ? Object.keys(body) : [];
+      if (fields.length > 0) throw unknownFieldsError(fields);
+    }
+    return next.handle();
+  }
+
+  private handlerTakesBody(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let takes = this.takesBody.get(handler);
+    if (takes === undefined) {
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<string, unknown>;
+      takes = Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.BODY);
+      this.takesBody.set(handler, takes);
+    }
+    return takes;
+  }
+}
