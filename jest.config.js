@@ -6,6 +6,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
   transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
-  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src' },
+  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src', '^@tessera/verifier/(.*)$': '<rootDir>/libs/verifier/src/$1' },
+  modulePathIgnorePatterns: ['<rootDir>/libs/[^/]+/dist/'],
   testEnvironment: 'node',
 };

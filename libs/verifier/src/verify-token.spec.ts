@@ -486,6 +486,37 @@ describe.each(ALGORITHMS)('verifyAccessToken with %s', (alg) => {
   });
 });
 
+describe('verifyAccessToken with isRevoked', () => {
+  let ctx: Ctx;
+  beforeAll(async () => {
+    ctx = await makeContext('ES256');
+  });
+  const verify = (token: string, isRevoked: VerifyTokenOptions['isRevoked']) =>
+    verifyAccessToken(token, naiveResolver(ctx), { ...baseOptions(ctx), isRevoked });
+
+  it('refuses a valid token of a revoked session with reason revoked, asking with its sid', async () => {
+    const isRevoked = jest.fn(async (sid: string) => sid === CLAIMS.sid);
+    await expect(rejectionOf(verify(await valid(ctx), isRevoked))).resolves.toMatchObject({ reason: 'revoked', message: 'Session revoked' });
+    expect(isRevoked).toHaveBeenCalledWith(CLAIMS.sid);
+  });
+
+  it('accepts a token of another session', async () => {
+    await expect(verify(await valid(ctx, {}, { sid: 'another-session' }), (sid) => sid === CLAIMS.sid)).resolves.toMatchObject({ sid: 'another-session' });
+  });
+
+  it('is never asked about a token that fails another rule (a forged sid)', async () => {
+    const isRevoked = jest.fn(() => false);
+    const forged = await sign(ctx, header(ctx), claims({ sid: 'forged' }), ctx.otherSignKey);
+    await expect(rejectionOf(verify(forged, isRevoked))).resolves.toMatchObject({ reason: 'bad_signature' });
+    await expect(rejectionOf(verify(await valid(ctx, {}, { exp: NOW - 1 }), isRevoked))).resolves.toMatchObject({ reason: 'expired' });
+    expect(isRevoked).not.toHaveBeenCalled();
+  });
+
+  it('a non-function isRevoked is a TypeError', async () => {
+    await expect(verify(await valid(ctx), true as unknown as VerifyTokenOptions['isRevoked'])).rejects.toThrow(TypeError);
+  });
+});
+
 describe('TokenVerificationError', () => {
   it('has a short message, a name and a reason', () => {
     const error = new TokenVerificationError('expired');

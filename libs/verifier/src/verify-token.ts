@@ -29,6 +29,11 @@ export interface VerifyTokenOptions {
   clockTolerance?: number;
   /** The time to verify at; defaults to now (for tests). */
   currentDate?: Date;
+  /**
+   * Whether the session (`sid`) of an otherwise valid token was revoked: asked last, only for a
+   * token whose signature and claims hold, so that a forged `sid` never reaches it.
+   */
+  isRevoked?: (sid: string) => boolean | Promise<boolean>;
 }
 
 /** A key jose can verify with: a public key (RS256, ES256, EdDSA) or the HS256 secret. */
@@ -46,7 +51,7 @@ export type KeyResolver = (header: { alg: SigningAlgorithm; kid: string }) =>
 export type TokenRejectionReason =
   | 'malformed' | 'too_large' | 'alg_not_allowed' | 'forbidden_header' | 'unsupported_crit'
   | 'bad_typ' | 'unknown_kid' | 'bad_signature' | 'missing_claim' | 'invalid_claim'
-  | 'wrong_issuer' | 'wrong_audience' | 'expired' | 'issued_in_future';
+  | 'wrong_issuer' | 'wrong_audience' | 'expired' | 'issued_in_future' | 'revoked';
 
 const MESSAGES: Record<TokenRejectionReason, string> = {
   malformed: 'Access token is malformed', too_large: 'Access token is too large',
@@ -56,6 +61,7 @@ const MESSAGES: Record<TokenRejectionReason, string> = {
   missing_claim: 'Access token is missing a required claim', invalid_claim: 'Access token has an invalid claim',
   wrong_issuer: 'Access token issuer is not accepted', wrong_audience: 'Access token audience is not accepted',
   expired: 'Access token expired', issued_in_future: 'Access token is not valid yet',
+  revoked: 'Session revoked',
 };
 
 /** The only error a token is rejected with; its message is short and safe to show. */
@@ -120,7 +126,7 @@ function decodeJsonSegment(segment: string): JsonObject {
 }
 
 /** A bad configuration is a programming error, not a bad token: a TypeError or RangeError. */
-function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, currentDate }: VerifyTokenOptions): number {
+function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, currentDate, isRevoked }: VerifyTokenOptions): number {
   if (!isText(issuer) || !isText(audience)) throw new TypeError('verifyAccessToken: issuer and audience must be non-empty strings');
   if (!Array.isArray(algorithms) || !algorithms.length || !algorithms.every((a) => ALGORITHMS.includes(a))) {
     throw new TypeError(`verifyAccessToken: algorithms must be a non-empty list of ${ALGORITHMS.join(', ')}`);
@@ -129,6 +135,7 @@ function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, curren
   if (!(clockTolerance >= 0 && clockTolerance <= 60)) throw new RangeError('verifyAccessToken: clockTolerance must be 0 to 60');
   const validDate = currentDate === undefined || (currentDate instanceof Date && Number.isFinite(currentDate.getTime()));
   if (!validDate) throw new TypeError('verifyAccessToken: currentDate must be a valid Date');
+  if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new TypeError('verifyAccessToken: isRevoked must be a function');
   return clockTolerance;
 }
 
@@ -214,5 +221,7 @@ export async function verifyAccessToken(
     if (isJsonObject(failure.payload)) checkClaims(failure.payload, options, tolerance, now);
     reject(reasonFor(failure));
   }
-  return checkClaims(claims, options, tolerance, now);
+  const verified = checkClaims(claims, options, tolerance, now);
+  if (options.isRevoked && (await options.isRevoked(verified.sid))) reject('revoked');
+  return verified;
 }
