@@ -12,6 +12,7 @@ import { DataDirLockedError } from './database/data-dir-lock';
 import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { RevocationsModule } from './revocations/revocations.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -47,6 +48,7 @@ export class AppModule {
         AuthModule,
         AdminModule,
         HealthModule,
+        RevocationsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

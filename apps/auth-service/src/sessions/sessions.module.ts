@@ -4,6 +4,7 @@ import { KeysModule } from '../keys/keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsHousekeeping } from './housekeeping.service';
 import { RefreshToken } from './refresh-token.entity';
+import { RevocationFeedService } from './revocation-feed.service';
 import { RevokedSessions } from './revoked-sessions.service';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -11,7 +12,7 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule, SecurityLogModule],
-  providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping],
-  exports: [SessionsService, SessionsHousekeeping, RevokedSessions],
+  providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping, RevocationFeedService],
+  exports: [SessionsService, SessionsHousekeeping, RevokedSessions, RevocationFeedService],
 })
 export class SessionsModule {}

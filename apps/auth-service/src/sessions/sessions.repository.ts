@@ -139,7 +139,8 @@ export class SessionsRepository {
     if (where.userId) conditions.push(`user_id = $${params.push(where.userId)}`);
     if (where.exceptId) conditions.push(`id <> $${params.push(where.exceptId)}`);
     const rows: { id: string }[] = await (manager ?? this.sessions.manager).query(
-      `WITH revoked AS (UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE ${conditions.join(' AND ')} RETURNING id)
+      // revoked_xid: this transaction's id, which orders the revocation feed (revocation-feed.service.ts).
+      `WITH revoked AS (UPDATE sessions SET revoked_at = $1, revoked_reason = $2, revoked_xid = pg_current_xact_id() WHERE ${conditions.join(' AND ')} RETURNING id)
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
     );
