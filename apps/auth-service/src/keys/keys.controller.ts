@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { KeysService } from './keys.service';
+import { KeyStore } from './key-store.service';
 
 /**
  * JWKS max-age: caches must learn a `next` key before it signs, so this stays shorter than the
@@ -11,7 +11,7 @@ export const JWKS_MAX_AGE_SECONDS = 300;
 @Controller('.well-known')
 export class KeysController {
   constructor(
-    private readonly keys: KeysService,
+    private readonly keys: KeyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
