@@ -2,12 +2,12 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } f
 import { AccessTokenGuard } from '../auth/access-token.guard';
 import { CurrentActor } from '../auth/request-context.decorators';
 import type { Actor } from '../common/request-context';
-import { Roles, RolesGuard } from '../auth/roles.guard';
+import { Roles, TesseraRolesGuard } from '@tessera/verifier/nest';
 import { AdminUsersService } from './admin-users.service';
 import { AdminUsersQueryDto, SetRolesDto } from './dto/admin-users.dto';
 
 @Controller('api/admin/users')
-@UseGuards(AccessTokenGuard, RolesGuard)
+@UseGuards(AccessTokenGuard, TesseraRolesGuard)
 @Roles('admin')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}

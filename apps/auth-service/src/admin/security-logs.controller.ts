@@ -3,12 +3,12 @@ import type { FastifyReply } from 'fastify';
 import { AccessTokenGuard } from '../auth/access-token.guard';
 import { CurrentActor } from '../auth/request-context.decorators';
 import type { Actor } from '../common/request-context';
-import { Roles, RolesGuard } from '../auth/roles.guard';
+import { Roles, TesseraRolesGuard } from '@tessera/verifier/nest';
 import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
 import { SecurityLogsService } from './security-logs.service';
 
 @Controller('api/admin/security-logs')
-@UseGuards(AccessTokenGuard, RolesGuard)
+@UseGuards(AccessTokenGuard, TesseraRolesGuard)
 @Roles('admin')
 export class SecurityLogsController {
   constructor(private readonly logs: SecurityLogsService) {}

@@ -2,16 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessTokenClaims, verifyAccessToken } from '@tessera/verifier';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeyStore } from '../keys/key-store.service';
+import { SessionsService } from '../sessions/sessions.service';
 
-/** The shared verification core (libs/verifier) with this service's own keys and configuration. */
+/**
+ * The shared verification core (libs/verifier) with this service's own keys, configuration and
+ * revoked-session cache, where a resource service has the JWKS and the revocation feed.
+ */
 @Injectable()
 export class AccessTokenVerifier {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: KeyStore,
+    private readonly sessions: SessionsService,
   ) {}
 
-  /** Throws TokenVerificationError for any token that breaks a rule of SPEC §3. */
+  /** Throws TokenVerificationError for any token that breaks a rule of SPEC §3, or whose session was revoked. */
   verify(token: string): Promise<AccessTokenClaims> {
     const { issuer, audience, algorithm, clockTolerance } = this.config.tokens;
     return verifyAccessToken(token, this.keys.resolveVerificationKey, {
@@ -19,6 +24,8 @@ export class AccessTokenVerifier {
       audience: audience[0],
       algorithms: [algorithm],
       clockTolerance,
+      // The revoked-session cache (SPEC §3): refused at once on every instance, without a database query.
+      isRevoked: (sid) => this.sessions.isRevoked(sid),
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
+import { Claims } from '@tessera/verifier/nest';
 import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -8,7 +9,7 @@ import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterDto } from './dto/register.dto';
 import { RevokeDto } from './dto/revoke.dto';
 import { TokenResponseDto, UserResponseDto } from './dto/token-response.dto';
-import { Claims, Client } from './request-context.decorators';
+import { Client } from './request-context.decorators';
 import { LoginService } from './login.service';
 import { PasswordService } from './password.service';
 import { RegistrationService } from './registration.service';

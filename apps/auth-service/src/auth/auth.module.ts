@@ -12,14 +12,13 @@ import { AuthController } from './auth.controller';
 import { LoginService } from './login.service';
 import { PasswordService } from './password.service';
 import { RegistrationService } from './registration.service';
-import { RolesGuard } from './roles.guard';
 import { SessionsController } from './sessions.controller';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Module({
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
-  providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
-  exports: [AccessTokenGuard, RolesGuard, AccessTokenService],
+  providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard],
+  exports: [AccessTokenGuard, AccessTokenService],
 })
 export class AuthModule {}

@@ -4,11 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
 import type { Actor, RequestContext } from '../common/request-context';
 
-/** The verified access-token claims of the request (set by AccessTokenGuard). */
-export const Claims = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): AccessTokenClaims => ctx.switchToHttp().getRequest<{ user: AccessTokenClaims }>().user,
-);
-
 /** The request's id, client address (X-Forwarded-For only through TRUST_PROXY) and user agent. */
 export const Client = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestContext => requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()));
 

@@ -1,11 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
+import { Claims } from '@tessera/verifier/nest';
 import { AppError } from '../common/app-error';
 import type { RequestContext } from '../common/request-context';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenGuard } from './access-token.guard';
 import { SessionListDto } from './dto/session-list.dto';
-import { Claims, Client } from './request-context.decorators';
+import { Client } from './request-context.decorators';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
