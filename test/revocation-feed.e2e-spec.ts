@@ -22,6 +22,13 @@ async function poll(url: string, cursor?: string): Promise<Feed> {
   return res.body;
 }
 
+/** A cursor past everything listed so far: the window comes in pages of 500, so follow them to the end. */
+async function currentCursor(url: string): Promise<string> {
+  let page = await poll(url);
+  while (page.items.length === 500) page = await poll(url, page.next_cursor);
+  return page.next_cursor;
+}
+
 /**
  * Follows next_cursor (alternating between instances when given several) until `expected` sids were
  * seen, then once more: the xmin is cluster-wide, so another client's write transaction in flight
@@ -59,22 +66,54 @@ describe('revocation feed (SPEC §8)', () => {
     expect(first.headers.get('cache-control')).toBe('no-store');
     expect(first.body).toEqual({ items: expect.any(Array), next_cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/) });
 
+    const start = await currentCursor(service.url);
     const s = await newSession(service.url, 'feed');
     expect((await logout(service.url, s)).status).toBe(204);
-    const { seen } = await follow([service.url], first.body.next_cursor, [sidOf(s)]);
+    const { seen } = await follow([service.url], start, [sidOf(s)]);
     expect(seen).toEqual([sidOf(s)]);
     const item = (await poll(service.url)).items.find((i) => i.sid === sidOf(s));
     expect(Math.abs(Date.parse(item!.revoked_at) - Date.now())).toBeLessThan(60_000);
   });
 
   it('lists every session of a logout-all, each once', async () => {
-    const start = (await poll(service.url)).next_cursor;
+    const start = await currentCursor(service.url);
     const a = await newSession(service.url, 'feedall');
     const { login } = await import('./support/flows');
     const b = await login(service.url, a.email);
     expect((await call(service.url, 'POST', '/api/auth/logout-all', { token: a.access_token })).status).toBe(204);
     const { seen } = await follow([service.url], start, [sidOf(a), sidOf(b)]);
     expect(seen.sort()).toEqual([sidOf(a), sidOf(b)].sort());
+  });
+
+  it('pages of 500: one transaction revoking 600 sessions and another revoking 1 come once each, in pages that continue', async () => {
+    const s = await newSession(service.url, 'feedmany');
+    const userId = s.user.id;
+    const start = await currentCursor(service.url);
+    // 600 more sessions of the same user, straight into the table (600 logins would only cost time).
+    await service.dataSource.query(
+      `INSERT INTO sessions (id, user_id, expires_at) SELECT gen_random_uuid(), $1, now() + interval '1 day' FROM generate_series(1, 600)`,
+      [userId],
+    );
+    const all: string[] = (await service.dataSource.query(`SELECT id FROM sessions WHERE user_id = $1 AND id <> $2`, [userId, sidOf(s)])).map((r: { id: string }) => r.id);
+    const repository = service.app.get(SessionsRepository);
+    expect(await repository.revoke({ ids: all }, 'admin', new Date())).toHaveLength(600); // one transaction, one xid
+    expect((await logout(service.url, s)).status).toBe(204);
+
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    let cursor = start;
+    const deadline = Date.now() + 10_000;
+    while (seen.length < 601 && Date.now() < deadline) {
+      const page = await poll(service.url, cursor);
+      if (page.items.length) sizes.push(page.items.length);
+      seen.push(...page.items.map((i) => i.sid));
+      cursor = page.next_cursor;
+    }
+    expect(sizes[0]).toBe(500);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(601);
+    expect(new Set(seen).size).toBe(601);
+    expect(seen.sort()).toEqual([...all, sidOf(s)].sort());
+    expect((await poll(service.url, cursor)).items).toEqual([]);
   });
 
   it.each([
@@ -103,7 +142,7 @@ describe('revocation feed (SPEC §8)', () => {
       try {
         const early = await newSession(service.url, 'feedrace');
         const late = await newSession(service.url, 'feedrace');
-        const start = (await poll(service.url)).next_cursor;
+        const start = await currentCursor(service.url);
 
         // Instance A revokes `early` in a transaction it holds open...
         const runner = service.dataSource.createQueryRunner();
@@ -136,7 +175,7 @@ describe('revocation feed (SPEC §8)', () => {
 
   (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) a rolled-back revocation never shows, and does not hold the cursor back', async () => {
     const s = await newSession(service.url, 'feedrollback');
-    const start = (await poll(service.url)).next_cursor;
+    const start = await currentCursor(service.url);
     const runner = service.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
