@@ -159,6 +159,35 @@ describe('createVerifier', () => {
     await expect(reasonOf(verifier.verify(await token(key)))).resolves.toBe('unknown_kid');
   });
 
+  it('issuer failing: after a failed fetch, unknown kids and a stale cache wait the cooldown too (no flood of a struggling issuer)', async () => {
+    let failing = false;
+    const flaky = await serve((_req, res) => {
+      if (failing) res.writeHead(503).end('{}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.jwk] }));
+    });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: flaky.url });
+    try {
+      await expect(reasonOf(v.verify(await token(key)))).resolves.toBe('accepted');
+      failing = true;
+      advance(31);
+      for (let i = 0; i < 50; i += 1) {
+        await expect(reasonOf(v.verify(await token(key, {}, { kid: randomUUID() })))).resolves.toBe('unknown_kid');
+      }
+      expect(flaky.requests).toHaveLength(2); // one failed fetch, then the cooldown
+      await expect(reasonOf(v.verify(await token(key)))).resolves.toBe('accepted'); // the cached key still works
+      advance(300); // stale: refused, and still not fetched again within the cooldown of the failure
+      for (let i = 0; i < 20; i += 1) await expect(reasonOf(v.verify(await token(key)))).resolves.toBe('unknown_kid');
+      expect(flaky.requests).toHaveLength(3);
+      failing = false;
+      advance(31); // the issuer is back: the next request fetches and succeeds
+      await expect(reasonOf(v.verify(await token(key)))).resolves.toBe('accepted');
+      expect(flaky.requests).toHaveLength(4);
+    } finally {
+      v.close();
+      await flaky.close();
+    }
+  });
+
   it('issuer that accepts the connection and never answers: refused as unknown_kid after the 5 s timeout, never a hang', async () => {
     const silent = await jwksServer([key], { hang: true });
     const hanging = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: `${silent.url}/jwks.json` });

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, errors } from 'jose';
 import type { KeyResolver, VerificationKey } from './verify-token';
 
 /**
@@ -23,6 +23,19 @@ export function remoteKeyResolver(jwksUri: URL): KeyResolver {
     cooldownDuration: JWKS_COOLDOWN_MS,
     timeoutDuration: JWKS_TIMEOUT_MS,
   });
+  // jose's cooldown counts from the last fetch that succeeded: while the issuer fails, every
+  // unknown kid (and every request once the cache is stale) would fetch again. After a failed
+  // fetch, such lookups wait the same cooldown instead, so a struggling issuer is not flooded.
+  let failedAt = Number.NEGATIVE_INFINITY;
+  const cached = (kid: string) => keySet.fresh && Boolean(keySet.jwks()?.keys.some((jwk) => jwk.kid === kid));
   // A failure (no such key, issuer unreachable, bad JSON) throws: verify-token refuses the token as unknown_kid.
-  return ({ alg, kid }) => keySet({ alg, kid }) as Promise<VerificationKey>;
+  return async ({ alg, kid }) => {
+    if (Date.now() - failedAt < JWKS_COOLDOWN_MS && !cached(kid)) throw new errors.JWKSNoMatchingKey();
+    try {
+      return (await keySet({ alg, kid })) as VerificationKey;
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) failedAt = Date.now();
+      throw error;
+    }
+  };
 }
