@@ -3,6 +3,8 @@
  * service: it accepts Tessera's RS256 and ES256 tokens, refuses what it must (typ included), and
  * cannot read an EdDSA key, which is why the README says to choose RS256 or ES256 for such stacks.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { RunningService, startAuthService } from './support/auth-service';
 import { activeServiceKey, sign } from './support/forge';
 import { claimsOf, newSession } from './support/flows';
@@ -74,6 +76,35 @@ describe('Express recipe with JWT_ALG=EdDSA', () => {
       const s = await newSession(auth.url, 'recipe');
       const verify = recipe.tesseraVerifier({ issuer: auth.config.tokens.issuer, audience: 'tessera', jwksUri: `${auth.url}/.well-known/jwks.json`, algorithms: ['EdDSA'] });
       expect(await outcome(verify(s.access_token))).toMatch(/^refused/);
+    } finally {
+      await auth.close();
+    }
+  });
+});
+
+// The Python recipe runs where a python3 with PyJWT (and cryptography) is installed.
+// (TESSERA_TEST_PYTHON, else the first python3 on PATH or the system's that has it).
+const PYTHON = [process.env.TESSERA_TEST_PYTHON, 'python3', '/usr/bin/python3'].find(
+  (candidate) => candidate && spawnSync(candidate, ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }).status === 0,
+);
+const hasPyJwt = PYTHON !== undefined;
+// Asynchronously: the service answering the recipe's JWKS request runs in this very process.
+const pyjwt = (auth: RunningService, alg: string, token: string, audience = 'tessera') =>
+  new Promise<unknown>((resolve) => {
+    const args = [join(__dirname, '../examples/pyjwt_verify.py'), auth.config.tokens.issuer, audience, `${auth.url}/.well-known/jwks.json`, alg, token];
+    execFile(PYTHON!, args, { encoding: 'utf8', timeout: 30_000 }, (error, stdout) => resolve(error ? stdout.trim() : JSON.parse(stdout)));
+  });
+
+describe.each(['RS256', 'ES256', 'EdDSA'])('Python recipe (PyJWT) with JWT_ALG=%s', (alg) => {
+  (hasPyJwt ? it : it.skip)('(needs python3 with PyJWT) accepts an access token, refuses another audience, a refresh token and typ JWT', async () => {
+    const auth = await startAuthService({ JWT_ALG: alg });
+    try {
+      const s = await newSession(auth.url, 'pyrecipe');
+      expect(await pyjwt(auth, alg, s.access_token)).toEqual(claimsOf(s.access_token));
+      expect(await pyjwt(auth, alg, s.access_token, 'billing')).toMatch(/^refused: InvalidAudienceError/);
+      expect(await pyjwt(auth, alg, s.refresh_token)).toMatch(/^refused/);
+      const key = await activeServiceKey(auth.dataSource);
+      expect(await pyjwt(auth, alg, await sign(key, { kid: key.kid, typ: 'JWT' }, claimsOf(s.access_token)))).toBe('refused: InvalidTokenError: not an access token');
     } finally {
       await auth.close();
     }
