@@ -128,3 +128,21 @@ export function registerResponseHeaders(fastify: FastifyInstance): void {
     done(null, payload);
   });
 }
+
+/**
+ * Graceful shutdown: once the server starts closing (SIGTERM), every answer also closes its
+ * connection. Node closes idle keep-alive connections when the server closes, but a connection
+ * whose request was in flight then would stay open (Fastify keeps idle connections 72 s), and the
+ * drain, and so the final flush of security events, would wait for it.
+ */
+export function registerGracefulClose(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
