@@ -12,6 +12,7 @@ import { DataDirLockedError } from './database/data-dir-lock';
 import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -45,6 +46,7 @@ export class AppModule {
         }),
         KeysModule,
         AuthModule,
+        OAuthModule,
         AdminModule,
         HealthModule,
       ],

@@ -18,6 +18,6 @@ import { TokenLifecycleService } from './token-lifecycle.service';
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
   providers: [AuthService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
-  exports: [AccessTokenGuard, RolesGuard, AccessTokenService],
+  exports: [AccessTokenGuard, RolesGuard, AccessTokenService, TokenLifecycleService],
 })
 export class AuthModule {}
