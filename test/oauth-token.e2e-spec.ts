@@ -1,8 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { freePort, RunningService, startAuthService } from './support/auth-service';
+import { cuttableProxy } from './support/cuttable-proxy';
+import { createTestDatabase } from './support/databases';
 import { claimsOf, newSession, refresh } from './support/flows';
-import { call, JsonResponse } from './support/http';
+import { call, JsonResponse, STRONG_PASSWORD, uniqueEmail } from './support/http';
+import { usingPostgres } from './support/test-env';
 
 /**
  * The stock OAuth libraries, unmodified, against the real service. Both refuse plain-http issuers
@@ -180,3 +183,63 @@ describe('POST /oauth/token and the metadata, for standard OAuth clients (SPEC ย
     expect((await refresh(service.url, refresh_token)).status).toBe(200);
   });
 });
+
+describe('REFRESH_REUSE_GRACE on /oauth/token (SPEC ยง4)', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startAuthService({ REFRESH_REUSE_GRACE: '10' });
+  });
+  afterAll(() => service?.close());
+
+  it('answers a retry inside the window with the same successor, as /api/auth/refresh does', async () => {
+    const first = await newSession(service.url, 'grace');
+    const body = form({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const a = await call(service.url, 'POST', '/oauth/token', { body, headers: FORM });
+    const b = await call(service.url, 'POST', '/oauth/token', { body, headers: FORM });
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(b.body.refresh_token).toBe(a.body.refresh_token);
+    expect((await refresh(service.url, first.refresh_token)).body.refresh_token).toBe(a.body.refresh_token);
+  });
+});
+
+describe('a database outage at the token endpoints', () => {
+  (usingPostgres() ? it : it.skip)(
+    '(needs TEST_DATABASE_URL) /oauth/token answers 503 unavailable with error_description and Retry-After; cookie mode keeps the cookie',
+    async () => {
+      const proxy = await cuttableProxy(process.env.TEST_DATABASE_URL as string);
+      const db = await createTestDatabase();
+      const service = await startAuthService({ DATABASE_URL: proxy.route(db.env.DATABASE_URL) }, db);
+      try {
+        const session = await newSession(service.url, 'outage');
+        const email = uniqueEmail('outage-cookie');
+        await call(service.url, 'POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } });
+        const login = await call(service.url, 'POST', '/api/auth/login', { json: { email, password: STRONG_PASSWORD }, headers: { 'x-token-transport': 'cookie' } });
+        const cookie = login.headers.getSetCookie()[0].split(';')[0];
+        await proxy.cut();
+
+        const res = await call(service.url, 'POST', '/oauth/token', { body: form({ grant_type: 'refresh_token', refresh_token: session.refresh_token }), headers: FORM });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable', error_description: 'Service temporarily unavailable' });
+
+        const viaCookie = await call(service.url, 'POST', '/api/auth/refresh', { headers: { 'x-token-transport': 'cookie', cookie } });
+        expect(viaCookie.status).toBe(503);
+        // Not a refused grant: the session is not over, so the cookie stays for the retry.
+        expect(viaCookie.headers.getSetCookie()).toEqual([]);
+
+        await proxy.restore();
+        expect((await grantAt(service.url, session.refresh_token)).status).toBe(200);
+        expect((await call(service.url, 'POST', '/api/auth/refresh', { headers: { 'x-token-transport': 'cookie', cookie } })).status).toBe(200);
+      } finally {
+        proxy.close();
+        await service.close();
+      }
+    },
+  );
+});
+
+function grantAt(url: string, refreshToken: string) {
+  return call(url, 'POST', '/oauth/token', { body: form({ grant_type: 'refresh_token', refresh_token: refreshToken }), headers: FORM });
+}
