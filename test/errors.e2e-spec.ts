@@ -2,6 +2,7 @@ import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { RunningService, startAuthService } from './support/auth-service';
 import { createTestDatabase } from './support/databases';
 import { usingPostgres } from './support/test-env';
+import { newSession } from './support/flows';
 import { call } from './support/http';
 
 /** Every error leaves in one shape with a stable code, never a stack trace, SQL or a library's name (SPEC §2). */
@@ -69,13 +70,15 @@ describe('errors', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
-  it('is not ready while the configured Redis does not answer, and says which part is down', async () => {
+  it('stays ready while the configured Redis does not answer, says `redis: down`, and keeps signing in', async () => {
     const other = await startAuthService({ REDIS_URL: 'redis://127.0.0.1:1' }, undefined);
     try {
       const res = await call(other.url, 'GET', '/health/ready');
-      expect(res.status).toBe(503);
-      expect(res.text).toContain('redis');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'down' });
       expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
+      const session = await newSession(other.url, 'noredis');
+      expect((await call(other.url, 'GET', '/api/auth/me', { token: session.access_token })).status).toBe(200);
     } finally {
       await other.close();
     }
@@ -84,10 +87,16 @@ describe('errors', () => {
   (process.env.TEST_REDIS_URL ? it : it.skip)('(needs TEST_REDIS_URL) is ready with a reachable Redis', async () => {
     const other = await startAuthService({ REDIS_URL: process.env.TEST_REDIS_URL as string });
     try {
-      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
+      const res = await call(other.url, 'GET', '/health/ready');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
     } finally {
       await other.close();
     }
+  });
+
+  it('says Redis is not configured when REDIS_URL is unset', async () => {
+    expect((await call(service.url, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up', redis: 'not_configured' });
   });
 
   it('sets security headers on every response', async () => {

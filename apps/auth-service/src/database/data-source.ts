@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
+import { LockIds } from './lock-ids';
 import { ensureEmbeddedCluster } from './embedded-cluster';
 import { createPgliteDriver } from './pglite-driver';
 import { MIGRATIONS } from './migrations';
@@ -8,8 +9,6 @@ import { MIGRATIONS } from './migrations';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;
 
-/** Any fixed number: the advisory lock that serialises migrations across instances starting together. */
-const MIGRATION_LOCK = 7_310_001;
 
 /**
  * The one data-source factory, used by the service, the CLI commands and the tests, so that the
@@ -77,10 +76,10 @@ export async function runMigrations(dataSource: DataSource, config: Pick<AppConf
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await runner.query('SELECT pg_advisory_lock($1)', [LockIds.migrations]);
     return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.query('SELECT pg_advisory_unlock($1)', [LockIds.migrations]).catch(() => undefined);
     await runner.release();
   }
 }

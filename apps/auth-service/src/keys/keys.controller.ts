@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { KeysService } from './keys.service';
+import { KeyStore } from './key-store.service';
 
 /**
  * JWKS max-age: caches must learn a `next` key before it signs, so this stays shorter than the
@@ -9,7 +9,7 @@ export const JWKS_MAX_AGE_SECONDS = 300;
 
 @Controller('.well-known')
 export class KeysController {
-  constructor(private readonly keys: KeysService) {}
+  constructor(private readonly keys: KeyStore) {}
 
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
