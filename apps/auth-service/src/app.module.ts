@@ -13,6 +13,7 @@ import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -47,6 +48,7 @@ export class AppModule {
         InfraModule,
         KeysModule,
         AuthModule,
+        OAuthModule,
         AdminModule,
         HealthModule,
       ],

@@ -20,6 +20,6 @@ import { TokenLifecycleService } from './token-lifecycle.service';
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
   providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
-  exports: [AccessTokenGuard, RolesGuard, AccessTokenService],
+  exports: [AccessTokenGuard, RolesGuard, AccessTokenService, TokenLifecycleService],
 })
 export class AuthModule {}
