@@ -1,9 +1,9 @@
-import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { RunningService, startAuthService } from './support/auth-service';
 import { createTestDatabase } from './support/databases';
 import { usingPostgres } from './support/test-env';
 import { newSession } from './support/flows';
 import { call } from './support/http';
+import { TcpProxy } from './support/tcp-proxy';
 
 /** Every error leaves in one shape with a stable code, never a stack trace, SQL or a library's name (SPEC §2). */
 describe('errors', () => {
@@ -108,30 +108,13 @@ describe('errors', () => {
   });
 
   (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) answers with 503 unavailable while PostgreSQL is unreachable, and recovers', async () => {
-    // A TCP proxy between the service and PostgreSQL that the test can cut.
     const target = new URL(process.env.TEST_DATABASE_URL as string);
-    const sockets = new Set<Socket>();
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const db = await createTestDatabase();
-    const viaProxy = new URL(db.env.DATABASE_URL);
-    viaProxy.port = String((proxy.address() as AddressInfo).port);
-    viaProxy.hostname = '127.0.0.1';
-    const other = await startAuthService({ DATABASE_URL: viaProxy.toString() }, db);
+    const other = await startAuthService({ DATABASE_URL: proxy.via(db.env.DATABASE_URL) }, db);
     try {
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.cut();
       const res = await call(other.url, 'POST', '/api/auth/login', { json: { email: 'a@b.co', password: 'whatever 123' } });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable' });
@@ -139,11 +122,10 @@ describe('errors', () => {
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(503);
       expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
       // The proxy comes back on the same port: the service recovers without a restart.
-      await new Promise<void>((resolve) => proxy.listen(Number(viaProxy.port), '127.0.0.1', resolve));
+      await proxy.restore();
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
     } finally {
-      proxy.close();
-      for (const s of sockets) s.destroy();
+      await proxy.close();
       await other.close();
     }
   });

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -6,7 +7,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
-import { registerBodyParsers, registerFormParser, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
+import { corsPolicy } from './common/cors';
+import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
@@ -37,6 +39,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerBodyParsers(fastify);
   registerFormParser(fastify);
   registerResponseHeaders(fastify);
+  registerGracefulClose(fastify);
   registerQueryGuard(fastify);
   await app.register(helmet, {
     // The API serves JSON only: nothing on it may load or frame anything.
@@ -44,12 +47,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     hsts: false, // set per request, only when the request came over TLS (see http-setup.ts)
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
-  app.enableCors({
-    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
-    maxAge: 600,
-  });
+  // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
+  await app.register(fastifyCookie, { hook: false });
+  app.enableCors({ delegator: corsPolicy(config.http.corsOrigins) });
   await app.init();
   return app;
 }

@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationsModule } from './revocations/revocations.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -48,6 +49,7 @@ export class AppModule {
         InfraModule,
         KeysModule,
         AuthModule,
+        OAuthModule,
         AdminModule,
         HealthModule,
         RevocationsModule,

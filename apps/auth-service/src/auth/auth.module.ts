@@ -19,6 +19,6 @@ import { TokenLifecycleService } from './token-lifecycle.service';
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
   providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard],
-  exports: [AccessTokenGuard, AccessTokenService],
+  exports: [AccessTokenGuard, AccessTokenService, TokenLifecycleService],
 })
 export class AuthModule {}

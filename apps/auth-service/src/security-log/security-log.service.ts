@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LONE_SURROGATE } from '../common/plain-text.validator';
 import { RequestContext } from '../common/request-context';
@@ -22,7 +22,7 @@ const MAX_DETAILS_BYTES = 2048;
  * flushed at shutdown. Never recorded: passwords, tokens, token hashes, authorization headers.
  */
 @Injectable()
-export class SecurityLogService implements BeforeApplicationShutdown {
+export class SecurityLogService implements OnApplicationShutdown {
   private readonly logger = new Logger('SecurityLog');
   private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
   private flushing: Promise<void> = Promise.resolve();
@@ -40,7 +40,12 @@ export class SecurityLogService implements BeforeApplicationShutdown {
     return this.dataKeys.key('security-log-chain');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * The last flush, once the HTTP server has drained (Nest closes it between the before- and the
+   * on-shutdown hooks), so that events of requests answered during the drain are written too; the
+   * database closes after (TypeORM's module is global, so its shutdown hook runs last).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 
