@@ -6,6 +6,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
   transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
-  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src' },
+  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src', '^@tessera/client$': '<rootDir>/libs/client/src' },
   testEnvironment: 'node',
 };
