@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -6,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
+import { corsPolicy } from './common/cors';
 import { registerBodyParsers, registerFormParser, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 
@@ -44,12 +46,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     hsts: false, // set per request, only when the request came over TLS (see http-setup.ts)
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
-  app.enableCors({
-    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
-    maxAge: 600,
-  });
+  // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
+  await app.register(fastifyCookie, { hook: false });
+  app.enableCors({ delegator: corsPolicy(config.http.corsOrigins) });
   await app.init();
   return app;
 }

@@ -3,6 +3,7 @@ import type { AccessTokenClaims } from '@tessera/verifier';
 import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
 import { AuthService } from './auth.service';
+import { CookieTransport } from './cookie-transport';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
@@ -27,18 +28,21 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
+  @CookieTransport('issue')
   login(@Body() dto: LoginDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.auth.login(dto, client);
   }
 
   @Post('refresh')
   @HttpCode(200)
+  @CookieTransport('rotate')
   refresh(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.lifecycle.refresh(dto.refresh_token, client);
   }
 
   @Post('logout')
   @HttpCode(204)
+  @CookieTransport('end')
   logout(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<void> {
     return this.lifecycle.logout(dto.refresh_token, client);
   }
