@@ -209,18 +209,15 @@ const ENV = { ACCESS_TOKEN_TTL: '60', CLOCK_TOLERANCE: '0', REFRESH_REUSE_GRACE:
     }, target);
     expect(attempts).toEqual(['/api/auth/refresh blocked', '/api/auth/logout blocked']);
     // Through the library as well: refused, and nothing to sign out of.
-    const viaClient = await evil.evaluate(
-      (api) =>
-        import('/client.js').then(({ createClient }) =>
-          createClient({ issuer: api, storage: 'cookie' })
-            .refresh()
-            .then(
-              () => 'refreshed',
-              (error: { kind: string }) => error.kind,
-            ),
-        ),
-      target,
-    );
+    const viaClient = await evil.evaluate(async ([api, module]) => {
+      const { createClient } = (await import(module)) as typeof import('@tessera/client');
+      return createClient({ issuer: api, storage: 'cookie' })
+        .refresh()
+        .then(
+          () => 'refreshed',
+          (error: { kind: string }) => error.kind,
+        );
+    }, [target, '/client.js']);
     expect(viaClient).toBe('unavailable');
 
     // Only the no-cors POSTs (without the cookie) reached the service; nothing was refreshed or ended.
