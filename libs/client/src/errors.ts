@@ -23,6 +23,8 @@ export class TesseraError extends Error {
     readonly reason?: string,
     /** Seconds to wait, from `Retry-After`. */
     readonly retryAfter?: number,
+    /** The server's validation details (`[{ field, message }]`). */
+    readonly details: { field: string; message: string }[] = [],
   ) {
     super(message);
   }

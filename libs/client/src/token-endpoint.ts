@@ -29,7 +29,7 @@ function retryAfterOf(response: Response): number | undefined {
 
 /** The server's error shape (SPEC §2) as a TesseraError; 429 and 5xx are `unavailable`. */
 async function errorOf(response: Response, action: string): Promise<TesseraError> {
-  let body: { error?: unknown; message?: unknown; reason?: unknown; error_description?: unknown } = {};
+  let body: { error?: unknown; message?: unknown; reason?: unknown; error_description?: unknown; details?: unknown } = {};
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -42,7 +42,8 @@ async function errorOf(response: Response, action: string): Promise<TesseraError
     return new TesseraError('unavailable', text, response.status, code, reason, retryAfterOf(response));
   }
   if (code === 'invalid_grant') return new TesseraError('session_ended', text, response.status, code, reason ?? 'unknown');
-  return new TesseraError('rejected', text, response.status, code, reason);
+  const details = Array.isArray(body.details) ? (body.details as { field: string; message: string }[]) : [];
+  return new TesseraError('rejected', text, response.status, code, reason, retryAfterOf(response), details);
 }
 
 /**
