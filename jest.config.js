@@ -5,7 +5,8 @@ module.exports = {
   testRegex: '\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
   transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  // ESM-only packages, compiled to CommonJS for Jest: jose, and the OAuth clients the e2e tests drive.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src', '^@tessera/client$': '<rootDir>/libs/client/src' },
   testEnvironment: 'node',
 };

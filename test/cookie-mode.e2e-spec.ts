@@ -109,6 +109,8 @@ describe('browser cookie mode on an http issuer (SPEC §2)', () => {
     const both = await call(service.url, 'POST', '/api/auth/refresh', { headers: { ...COOKIE, cookie: `tessera_refresh=${cookie.value}` }, json: { refresh_token: cookie.value } });
     expect(both.status).toBe(400);
     expect(both.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'refresh_token' }] });
+    expect(setCookieOf(odd)).toBeUndefined();
+    expect(setCookieOf(both)).toBeUndefined();
     expect((await cookieRefresh(service, cookie.value)).status).toBe(200);
   });
 

@@ -1,8 +1,9 @@
-import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { RunningService, startAuthService } from './support/auth-service';
 import { createTestDatabase } from './support/databases';
 import { usingPostgres } from './support/test-env';
+import { newSession } from './support/flows';
 import { call } from './support/http';
+import { TcpProxy } from './support/tcp-proxy';
 
 /** Every error leaves in one shape with a stable code, never a stack trace, SQL or a library's name (SPEC §2). */
 describe('errors', () => {
@@ -69,13 +70,15 @@ describe('errors', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
-  it('is not ready while the configured Redis does not answer, and says which part is down', async () => {
+  it('stays ready while the configured Redis does not answer, says `redis: down`, and keeps signing in', async () => {
     const other = await startAuthService({ REDIS_URL: 'redis://127.0.0.1:1' }, undefined);
     try {
       const res = await call(other.url, 'GET', '/health/ready');
-      expect(res.status).toBe(503);
-      expect(res.text).toContain('redis');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'down' });
       expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
+      const session = await newSession(other.url, 'noredis');
+      expect((await call(other.url, 'GET', '/api/auth/me', { token: session.access_token })).status).toBe(200);
     } finally {
       await other.close();
     }
@@ -84,10 +87,16 @@ describe('errors', () => {
   (process.env.TEST_REDIS_URL ? it : it.skip)('(needs TEST_REDIS_URL) is ready with a reachable Redis', async () => {
     const other = await startAuthService({ REDIS_URL: process.env.TEST_REDIS_URL as string });
     try {
-      expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
+      const res = await call(other.url, 'GET', '/health/ready');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
     } finally {
       await other.close();
     }
+  });
+
+  it('says Redis is not configured when REDIS_URL is unset', async () => {
+    expect((await call(service.url, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up', redis: 'not_configured' });
   });
 
   it('sets security headers on every response', async () => {
@@ -99,30 +108,13 @@ describe('errors', () => {
   });
 
   (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) answers with 503 unavailable while PostgreSQL is unreachable, and recovers', async () => {
-    // A TCP proxy between the service and PostgreSQL that the test can cut.
     const target = new URL(process.env.TEST_DATABASE_URL as string);
-    const sockets = new Set<Socket>();
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const db = await createTestDatabase();
-    const viaProxy = new URL(db.env.DATABASE_URL);
-    viaProxy.port = String((proxy.address() as AddressInfo).port);
-    viaProxy.hostname = '127.0.0.1';
-    const other = await startAuthService({ DATABASE_URL: viaProxy.toString() }, db);
+    const other = await startAuthService({ DATABASE_URL: proxy.via(db.env.DATABASE_URL) }, db);
     try {
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.cut();
       const res = await call(other.url, 'POST', '/api/auth/login', { json: { email: 'a@b.co', password: 'whatever 123' } });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable' });
@@ -130,11 +122,10 @@ describe('errors', () => {
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(503);
       expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);
       // The proxy comes back on the same port: the service recovers without a restart.
-      await new Promise<void>((resolve) => proxy.listen(Number(viaProxy.port), '127.0.0.1', resolve));
+      await proxy.restore();
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(200);
     } finally {
-      proxy.close();
-      for (const s of sockets) s.destroy();
+      await proxy.close();
       await other.close();
     }
   });

@@ -92,7 +92,7 @@ describe('starting the service (SPEC §1)', () => {
       await running.stop();
       const refused = await runUntilExit({ ...db.env, KEYS_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!' });
       expect(refused.code).toBe(1);
-      expect(refused.stderr.trim()).toMatch(/^Tessera could not start: KEYS_ENCRYPTION_SECRET decrypts none of the stored signing keys/);
+      expect(refused.stderr.trim()).toMatch(/^Tessera could not start: KEYS_ENCRYPTION_SECRET decrypts none of the stored (data|signing) keys/);
       expect(refused.stderr).not.toMatch(/\n\s+at /);
     });
   });

@@ -41,16 +41,15 @@ describe.each(['RS256', 'ES256', 'EdDSA'])('keys and tokens with JWT_ALG=%s (SPE
   it('serves discovery built from JWT_ISSUER, never from the Host header', async () => {
     const res = await call(service.url, 'GET', '/.well-known/openid-configuration', { headers: { host: 'evil.example' } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
+    // Only what is served (SPEC §2): no password grant, no response types, no ID-token algorithms.
+    expect(res.body).toEqual({
       issuer: 'http://tessera.test',
       jwks_uri: 'http://tessera.test/.well-known/jwks.json',
-      token_endpoint: 'http://tessera.test/api/auth/refresh',
-      revocation_endpoint: 'http://tessera.test/api/auth/revoke',
-      grant_types_supported: ['password', 'refresh_token'],
-      response_types_supported: ['token'],
-      subject_types_supported: ['public'],
+      token_endpoint: 'http://tessera.test/oauth/token',
+      grant_types_supported: ['refresh_token'],
       token_endpoint_auth_methods_supported: ['none'],
-      id_token_signing_alg_values_supported: [alg],
+      revocation_endpoint: 'http://tessera.test/api/auth/revoke',
+      revocation_endpoint_auth_methods_supported: ['none'],
     });
     expect(res.text).not.toContain('evil.example');
   });

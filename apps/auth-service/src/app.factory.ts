@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
 import { corsPolicy } from './common/cors';
-import { registerBodyParsers, registerFormParser, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
+import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
@@ -39,6 +39,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerBodyParsers(fastify);
   registerFormParser(fastify);
   registerResponseHeaders(fastify);
+  registerGracefulClose(fastify);
   registerQueryGuard(fastify);
   await app.register(helmet, {
     // The API serves JSON only: nothing on it may load or frame anything.

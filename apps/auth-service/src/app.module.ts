@@ -11,7 +11,9 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataDirLockedError } from './database/data-dir-lock';
 import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
+import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -43,8 +45,10 @@ export class AppModule {
             return dataSource;
           },
         }),
+        InfraModule,
         KeysModule,
         AuthModule,
+        OAuthModule,
         AdminModule,
         HealthModule,
       ],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { Transactions } from '../database/transactions';
 import { Actor } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService, SessionView } from '../sessions/sessions.service';
@@ -22,7 +22,7 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly securityLog: SecurityLogService,
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
   ) {}
 
   async list(query: AdminUsersQueryDto): Promise<{ items: AdminUser[]; next_cursor: string | null }> {
@@ -46,25 +46,24 @@ export class AdminUsersService {
   async disable(id: string, actor: Actor): Promise<void> {
     const account = await this.find(id);
     if (account.id === actor.id) throw invalid('id', 'an admin cannot disable their own account');
-    const revoked = await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
+      const { manager } = tx;
       if (account.roles.includes('admin') && !(await this.users.lockAdminsAndFindOther(account.id, manager))) {
         throw invalid('id', 'the last enabled admin cannot be disabled');
       }
       await this.users.setDisabled(account.id, true, manager);
-      const ids = await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'account_disabled', actor.context);
+      const ids = await this.sessions.revokeInTransaction(tx, { userId: account.id }, 'account_disabled', actor.context);
       await this.securityLog.record(
         { type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.disable', actor_id: actor.id, revoked_sessions: ids.length } },
         actor.context,
         manager,
       );
-      return ids;
     });
-    await this.sessions.announceRevoked(revoked);
   }
 
   async enable(id: string, actor: Actor): Promise<void> {
     const account = await this.find(id);
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async ({ manager }) => {
       await this.users.setDisabled(account.id, false, manager);
       await this.securityLog.record({ type: 'admin_action', userId: account.id, identifier: account.email, details: { action: 'user.enable', actor_id: actor.id } }, actor.context, manager);
     });
@@ -80,13 +79,14 @@ export class AdminUsersService {
     const account = await this.find(id);
     const unique = [...new Set(roles)];
     const removed = account.roles.filter((role) => !unique.includes(role));
-    const revoked = await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
+      const { manager } = tx;
       if (removed.includes('admin') && !account.disabled && !(await this.users.lockAdminsAndFindOther(account.id, manager))) {
         throw invalid('roles', 'the last enabled admin must keep the admin role');
       }
       await this.users.setRoles(account.id, unique, manager);
       const ids = removed.length
-        ? await this.sessions.revokeInTransaction(manager, { userId: account.id }, 'admin', actor.context, (revokedIds) =>
+        ? await this.sessions.revokeInTransaction(tx, { userId: account.id }, 'admin', actor.context, (revokedIds) =>
             revokedIds.map((sessionId) => ({ type: 'session_revoked', userId: account.id, identifier: account.email, sessionId, details: { via: 'roles_removed', actor_id: actor.id } })),
           )
         : [];
@@ -95,9 +95,7 @@ export class AdminUsersService {
         actor.context,
         manager,
       );
-      return ids;
     });
-    await this.sessions.announceRevoked(revoked);
     return { user: { ...adminView(account), roles: unique } };
   }
 

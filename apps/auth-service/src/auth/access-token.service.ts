@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { KeysService } from '../keys/keys.service';
+import { KeyStore } from '../keys/key-store.service';
 import { IssuedRefreshToken } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
 import { publicView } from '../users/users.service';
@@ -18,7 +18,7 @@ export interface TokenSubject {
 export class AccessTokenService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly keys: KeysService,
+    private readonly keys: KeyStore,
   ) {}
 
   /** The token response of RFC 6749 §5.1 for a user and the refresh token just issued. */

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common
 import type { AccessTokenClaims } from '@tessera/verifier';
 import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
-import { AuthService } from './auth.service';
 import { CookieTransport } from './cookie-transport';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
@@ -11,26 +10,33 @@ import { RegisterDto } from './dto/register.dto';
 import { RevokeDto } from './dto/revoke.dto';
 import { TokenResponseDto, UserResponseDto } from './dto/token-response.dto';
 import { Claims, Client } from './request-context.decorators';
+import { LoginService } from './login.service';
+import { PasswordService } from './password.service';
+import { RegistrationService } from './registration.service';
+import { UsersService } from '../users/users.service';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Controller('api/auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly registration: RegistrationService,
+    private readonly logins: LoginService,
+    private readonly passwords: PasswordService,
+    private readonly users: UsersService,
     private readonly lifecycle: TokenLifecycleService,
   ) {}
 
   @Post('register')
   @HttpCode(201)
   async register(@Body() dto: RegisterDto, @Client() client: RequestContext): Promise<UserResponseDto> {
-    return { user: await this.auth.register(dto, client) };
+    return { user: await this.registration.register(dto, client) };
   }
 
   @Post('login')
   @HttpCode(200)
   @CookieTransport('issue')
   login(@Body() dto: LoginDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
-    return this.auth.login(dto, client);
+    return this.logins.login(dto, client);
   }
 
   @Post('refresh')
@@ -65,13 +71,13 @@ export class AuthController {
   @Get('me')
   @UseGuards(AccessTokenGuard)
   async me(@Claims() claims: AccessTokenClaims): Promise<UserResponseDto> {
-    return { user: await this.auth.me(claims.sub) };
+    return { user: await this.users.profile(claims.sub) };
   }
 
   @Post('password')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
   changePassword(@Claims() claims: AccessTokenClaims, @Body() dto: ChangePasswordDto, @Client() client: RequestContext): Promise<void> {
-    return this.auth.changePassword(claims.sub, claims.sid, dto, client);
+    return this.passwords.changePassword(claims.sub, claims.sid, dto, client);
   }
 }

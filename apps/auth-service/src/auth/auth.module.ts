@@ -9,7 +9,9 @@ import { AccessTokenService } from './access-token.service';
 import { AccessTokenStrategy } from './access-token.strategy';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
+import { LoginService } from './login.service';
+import { PasswordService } from './password.service';
+import { RegistrationService } from './registration.service';
 import { RolesGuard } from './roles.guard';
 import { SessionsController } from './sessions.controller';
 import { TokenLifecycleService } from './token-lifecycle.service';
@@ -17,7 +19,7 @@ import { TokenLifecycleService } from './token-lifecycle.service';
 @Module({
   imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
-  providers: [AuthService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
-  exports: [AccessTokenGuard, RolesGuard, AccessTokenService],
+  providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard, RolesGuard],
+  exports: [AccessTokenGuard, RolesGuard, AccessTokenService, TokenLifecycleService],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { mapError } from './error-mapping';
+import { TOKEN_ENDPOINT_PATH, toOAuthError } from './oauth-error-shape';
 
 /** The only exception filter: every error leaves in the SPEC §2 shape, never with internals. */
 @Catch()
@@ -14,7 +15,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<{ method?: string; url?: string; id?: string }>();
     const reply = ctx.getResponse();
-    const { body, headers, unexpected } = mapError(exception);
+    const mapped = mapError(exception);
+    const { unexpected } = mapped;
+    const { status, body, headers } =
+      request?.url?.split('?')[0] === TOKEN_ENDPOINT_PATH ? toOAuthError(mapped) : { status: mapped.body.statusCode, body: mapped.body, headers: mapped.headers };
     if (unexpected) {
       this.logger.error(
         `${request?.method} ${request?.url?.split('?')[0]} failed (request ${request?.id}): ${describe(exception)}`,
@@ -22,7 +26,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(reply, name, value);
-    httpAdapter.reply(reply, body, body.statusCode);
+    httpAdapter.reply(reply, body, status);
   }
 }
 

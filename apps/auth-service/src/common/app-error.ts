@@ -14,6 +14,11 @@ export const ERROR_STATUS = {
   account_locked: 429,
   internal_error: 500,
   unavailable: 503,
+  // RFC 6749 §5.2, answered by POST /oauth/token only (as 400, or 401 for invalid_client; see oauth-error-shape.ts).
+  invalid_request: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  invalid_client: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

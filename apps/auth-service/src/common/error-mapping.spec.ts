@@ -32,6 +32,14 @@ describe('mapError', () => {
     }
   });
 
+  it('turns the bounds on waiting for the database into 503 unavailable', () => {
+    const cancelled = new QueryFailedError('UPDATE x', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }));
+    const lock = new QueryFailedError('SELECT … FOR UPDATE', [], Object.assign(new Error('could not obtain lock'), { code: '55P03' }));
+    const idle = new QueryFailedError('COMMIT', [], Object.assign(new Error('terminating connection due to idle-in-transaction timeout'), { code: '25P03' }));
+    const abandoned = new QueryFailedError('SELECT 1', [], new Error('Query read timeout'));
+    for (const error of [cancelled, lock, idle, abandoned]) expect(mapError(error).body).toMatchObject({ statusCode: 503, error: 'unavailable' });
+  });
+
   it('hides anything else behind a generic 500', () => {
     const mapped = mapError(new QueryFailedError('SELECT secret FROM users', [], new Error('syntax error at or near "FROM"')));
     expect(mapped.body).toEqual({ statusCode: 500, error: 'internal_error', message: 'Internal server error' });

@@ -23,8 +23,10 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 // Connection-level failures (node errno and PostgreSQL SQLSTATE classes 08 and 57P) mean the
-// database is unreachable: 503, so that load balancers retry elsewhere, rather than 500.
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+// database is unreachable: 503, so that load balancers retry elsewhere, rather than 500. So do the
+// bounds on waiting for it (data-source.ts): a statement the server cancelled (57014), a lock not
+// had in time (55P03), a session ended for idling in a transaction (25P03), a query the client abandoned.
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '55P03', '25P03']);
 
 export interface MappedError {
   body: ErrorBody;
@@ -75,7 +77,7 @@ function isUnavailable(error: unknown): boolean {
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) return true;
-    if (typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|not currently accepting connections/i.test(message)) return true;
+    if (typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|not currently accepting connections|Query read timeout/i.test(message)) return true;
     current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
   }
   return false;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
+import { TOKEN_ENDPOINT_PATH } from './oauth-error-shape';
 import { unknownFieldsError } from './validation-details';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -30,9 +31,27 @@ function inheritedNames(value: object): string[] {
   return Object.keys(value).filter((name) => INHERITED.has(name));
 }
 
+/**
+ * RFC 6749 §3.2: the token endpoint ignores the parameters it does not recognise (the JSON API
+ * refuses them): there, inherited names are dropped rather than refused, and a repeated parameter
+ * arrives as an array, which its DTO refuses for the parameters it reads (RFC 6749 §3.1).
+ */
+const LENIENT_ROUTES = new Set([TOKEN_ENDPOINT_PATH]);
+
+const isLenient = (request: FastifyRequest): boolean => LENIENT_ROUTES.has(request.routeOptions.url ?? '');
+
+function withoutInherited<T extends object>(value: T): T {
+  for (const name of inheritedNames(value)) delete (value as Record<string, unknown>)[name];
+  return value;
+}
+
 /** Query parameters named like inherited members are refused as unknown, as in bodies. */
 export function registerQueryGuard(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, _reply, done) => {
+    if (isLenient(request)) {
+      done();
+      return;
+    }
     const query = request.query;
     const names = query !== null && typeof query === 'object' ? inheritedNames(query) : [];
     done(names.length > 0 ? unknownFieldsError(names) : undefined);
@@ -77,18 +96,18 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       if (error) done(new AppError('invalid_json', 'Request body is not valid JSON'), undefined);
       else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         done(new AppError('validation_failed', 'Request body must be a JSON object'), undefined);
-      } else if (inheritedNames(value).length > 0) {
+      } else if (inheritedNames(value).length > 0 && !isLenient(request)) {
         done(unknownFieldsError(inheritedNames(value)), undefined);
       } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
         // Deep nesting would exhaust the stack of the recursive walks behind validation (a 500).
         done(new AppError('validation_failed', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined);
-      } else done(null, value);
+      } else done(null, withoutInherited(value));
     });
   });
 }
 
-/** The only route that also takes RFC 7009's form encoding; everywhere else a form body is 415. */
-const FORM_ROUTES = new Set(['/api/auth/revoke']);
+/** The routes that also take form encoding (RFC 7009 revocation, the RFC 6749 token endpoint); elsewhere a form body is 415. */
+const FORM_ROUTES = new Set(['/api/auth/revoke', TOKEN_ENDPOINT_PATH]);
 
 export function registerFormParser(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
@@ -102,6 +121,11 @@ export function registerFormParser(fastify: FastifyInstance): void {
       return;
     }
     const entries = [...new URLSearchParams(text)];
+    if (isLenient(request)) {
+      // Filtered before grouping: assigning `__proto__` to an object would change its prototype.
+      done(null, groupRepeated(entries.filter(([name]) => !INHERITED.has(name))));
+      return;
+    }
     const names = entries.map(([name]) => name);
     if (new Set(names).size !== names.length) {
       // RFC 6749 §3.1: a parameter must not be included more than once.
@@ -111,6 +135,16 @@ export function registerFormParser(fastify: FastifyInstance): void {
     const form = Object.fromEntries(entries);
     done(inheritedNames(form).length > 0 ? unknownFieldsError(inheritedNames(form)) : null, form);
   });
+}
+
+/** A parameter sent once is a string, one sent more than once an array of its values. */
+function groupRepeated(entries: [string, string][]): Record<string, string | string[]> {
+  const form: Record<string, string | string[]> = {};
+  for (const [name, value] of entries) {
+    const seen = Object.hasOwn(form, name) ? form[name] : undefined;
+    form[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return form;
 }
 
 /**
@@ -125,6 +159,24 @@ export function registerResponseHeaders(fastify: FastifyInstance): void {
     }
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+}
+
+/**
+ * Graceful shutdown: once the server starts closing (SIGTERM), every answer also closes its
+ * connection. Node closes idle keep-alive connections when the server closes, but a connection
+ * whose request was in flight then would stay open (Fastify keeps idle connections 72 s), and the
+ * drain, and so the final flush of security events, would wait for it.
+ */
+export function registerGracefulClose(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
 }

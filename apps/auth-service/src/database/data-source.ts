@@ -1,6 +1,7 @@
-import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
+import { LockIds } from './lock-ids';
 import { ensureEmbeddedCluster } from './embedded-cluster';
 import { createPgliteDriver } from './pglite-driver';
 import { MIGRATIONS } from './migrations';
@@ -8,8 +9,23 @@ import { MIGRATIONS } from './migrations';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;
 
-/** Any fixed number: the advisory lock that serialises migrations across instances starting together. */
-const MIGRATION_LOCK = 7_310_001;
+
+/**
+ * Bounds on every wait for PostgreSQL, so that a request that needs an unreachable or stalled
+ * database answers 503 in bounded time instead of hanging: a new connection within 5 s; a statement
+ * cancelled by the server after 15 s (SQLSTATE 57014, mapped to 503) and, should the server not
+ * answer at all (a failover, a partition), abandoned by the client after 30 s; a transaction left
+ * idle (a process frozen mid-request) ended after 30 s, so that its row locks do not stall others.
+ * TCP keepalive notices a peer that vanished. Migrations lift the statement bounds (runMigrations).
+ */
+export const DATABASE_TIMEOUTS = {
+  connectionTimeoutMillis: 5000,
+  statement_timeout: 15_000,
+  query_timeout: 30_000,
+  idle_in_transaction_session_timeout: 30_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
 
 /**
  * The one data-source factory, used by the service, the CLI commands and the tests, so that the
@@ -33,7 +49,11 @@ export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: 
       ...common,
       url: config.db.url,
       applicationName: 'tessera',
-      extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+      extra: {
+        max: 10,
+        idleTimeoutMillis: 30000,
+        ...DATABASE_TIMEOUTS,
+      },
     } as DataSourceOptions);
   }
 
@@ -76,11 +96,33 @@ export async function runMigrations(dataSource: DataSource, config: Pick<AppConf
   }
   const runner = dataSource.createQueryRunner();
   await runner.connect();
+  let restoreClientTimeout = () => undefined as void;
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    await runner.query('SELECT pg_advisory_lock($1)', [LockIds.migrations]);
+    // A migration may rewrite a large table: on this connection only, no statement bound.
+    await runner.query('SET statement_timeout = 0');
+    restoreClientTimeout = liftClientTimeout(await runner.connect());
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    return (await executor.executePendingMigrations()).map((m) => m.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    restoreClientTimeout();
+    await runner.query('RESET statement_timeout').catch(() => undefined);
+    await runner.query('SELECT pg_advisory_unlock($1)', [LockIds.migrations]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * node-postgres reads `query_timeout` from the client's parameters at each query: 0 lifts it for
+ * this pooled client; the returned function puts it back before the client returns to the pool.
+ */
+function liftClientTimeout(client: unknown): () => void {
+  const parameters = (client as { connectionParameters?: { query_timeout?: number } }).connectionParameters;
+  if (!parameters) return () => undefined;
+  const before = parameters.query_timeout;
+  parameters.query_timeout = 0;
+  return () => {
+    parameters.query_timeout = before;
+  };
 }

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityLogModule } from '../security-log/security-log.module';
+import { DataKeysModule } from './data-keys.module';
+import { KeyRotation } from './key-rotation.service';
+import { KeyStore } from './key-store.service';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
-import { KeysService } from './keys.service';
 import { SigningKey } from './signing-key.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SigningKey]), SecurityLogModule],
+  imports: [TypeOrmModule.forFeature([SigningKey]), SecurityLogModule, DataKeysModule],
   controllers: [KeysController],
-  providers: [KeysRepository, KeysService],
-  exports: [KeysService],
+  providers: [KeysRepository, KeyStore, KeyRotation],
+  exports: [KeyStore],
 })
 export class KeysModule {}

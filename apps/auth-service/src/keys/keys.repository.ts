@@ -16,6 +16,15 @@ export class KeysRepository {
     return this.repo(manager).find({ where: { status: In<KeyStatus>(['next', 'active', 'retiring']) }, order: { createdAt: 'ASC' } });
   }
 
+  /** Every key, retired ones too. */
+  findAll(manager?: EntityManager): Promise<SigningKey[]> {
+    return this.repo(manager).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async setPrivateKeyEnc(kid: string, privateKeyEnc: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ kid }, { privateKeyEnc });
+  }
+
   count(manager?: EntityManager): Promise<number> {
     return this.repo(manager).count();
   }

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LockIds } from '../database/lock-ids';
+import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { chainLink, GENESIS, rowMac } from './chain';
 import { EventType } from './security-event';
 import { SecurityLog } from './security-log.entity';
@@ -11,7 +12,6 @@ const SEAL_INTERVAL_MS = 1000;
 const SEAL_BATCH = 1000;
 const VERIFY_BATCH = 2000;
 const HEAD_LOG_INTERVAL_MS = 60_000;
-const LOCK_ID = 7_310_005;
 
 export interface VerifyResult {
   ok: boolean;
@@ -26,38 +26,28 @@ export interface VerifyResult {
  * noticed outside the database.
  */
 @Injectable()
-export class ChainSealer implements OnModuleInit, OnApplicationShutdown {
+export class ChainSealer {
   private readonly logger = new Logger('SecurityLogChain');
-  private timer?: NodeJS.Timeout;
-  private sealing: Promise<unknown> = Promise.resolve();
   private highestSeen = 0n;
   private lastHeadLog = 0;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logs: SecurityLogRepository,
     private readonly securityLog: SecurityLogService,
     private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => {
-      this.sealing = this.sealOnce().catch((error: Error) => this.logger.warn(`Sealing failed: ${error.message}`));
-    }, SEAL_INTERVAL_MS);
-    this.timer.unref();
+    private readonly jobs: ScheduledJobs,
+  ) {
+    jobs.schedule({ name: 'security-log.seal', everyMs: SEAL_INTERVAL_MS, run: () => this.sealOnce() });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sealing;
-  }
-
-  /** Seals one batch; returns how many rows it sealed (0 when another instance holds the lock). */
+  /** Seals one batch, one instance at a time; returns how many rows it sealed (0 when another instance holds the lock). */
   async sealOnce(): Promise<number> {
+    return (await this.jobs.exclusive(LockIds.securityLogSealer, () => this.sealBatch())) ?? 0;
+  }
+
+  private async sealBatch(): Promise<number> {
     const key = this.securityLog.key;
     const sealed = await this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [LOCK_ID]);
-      if (!locked) return null;
       const start = (await this.logs.head(manager)) ?? (await this.logs.checkpoint(manager)) ?? { seq: '0', chain: GENESIS };
       if (BigInt(start.seq) < this.highestSeen) {
         // The end of the chain this process sealed is gone: never paper over it by sealing anew from there.

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataKeysModule } from '../keys/data-keys.module';
 import { ChainSealer } from './chain-sealer.service';
 import { SecurityLogRetention } from './retention.service';
 import { SecurityLog } from './security-log.entity';
@@ -7,7 +8,7 @@ import { SecurityLogRepository } from './security-log.repository';
 import { SecurityLogService } from './security-log.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SecurityLog])],
+  imports: [TypeOrmModule.forFeature([SecurityLog]), DataKeysModule],
   providers: [SecurityLogRepository, SecurityLogService, ChainSealer, SecurityLogRetention],
   exports: [SecurityLogService, SecurityLogRepository, ChainSealer, SecurityLogRetention],
 })

@@ -1,4 +1,5 @@
-import type { AppConfig } from '../config/app-config';
+import type { ScheduledJobs } from '../infra/scheduled-jobs';
+import type { DataKeys } from '../keys/data-keys.service';
 import { NO_REQUEST } from '../common/request-context';
 import { SecurityLog } from './security-log.entity';
 import type { SecurityLogRepository } from './security-log.repository';
@@ -16,8 +17,9 @@ function serviceWith(refuse: (rows: Row[]) => Error | undefined): { service: Sec
       stored.push(...rows);
     },
   };
-  const config = { keys: { encryptionSecret: 'x'.repeat(32) }, env: 'test', db: { driver: 'pglite', dataDir: '/nonexistent' } } as unknown as AppConfig;
-  return { service: new SecurityLogService(config, repository as unknown as SecurityLogRepository), stored };
+  const dataKeys = { key: () => Buffer.alloc(32, 7) } as unknown as DataKeys;
+  const jobs = { schedule: () => undefined } as unknown as ScheduledJobs;
+  return { service: new SecurityLogService(repository as unknown as SecurityLogRepository, dataKeys, jobs), stored };
 }
 
 const dataError = () => Object.assign(new Error('invalid byte sequence'), { driverError: { code: '22021' } });

@@ -1,10 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LONE_SURROGATE } from '../common/plain-text.validator';
 import { RequestContext } from '../common/request-context';
-import { deriveKey } from '../keys/key-crypto';
-import { resolveEncryptionSecret } from '../keys/encryption-secret';
+import { ScheduledJobs } from '../infra/scheduled-jobs';
+import { DataKeys } from '../keys/data-keys.service';
 import { rowMac } from './chain';
 import { SecurityEventInput, SecurityEventRecord } from './security-event';
 import { SecurityLog } from './security-log.entity';
@@ -23,27 +22,30 @@ const MAX_DETAILS_BYTES = 2048;
  * flushed at shutdown. Never recorded: passwords, tokens, token hashes, authorization headers.
  */
 @Injectable()
-export class SecurityLogService implements OnModuleInit, BeforeApplicationShutdown {
+export class SecurityLogService implements OnApplicationShutdown {
   private readonly logger = new Logger('SecurityLog');
-  readonly key: Buffer;
   private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
-  private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     private readonly logs: SecurityLogRepository,
+    private readonly dataKeys: DataKeys,
+    jobs: ScheduledJobs,
   ) {
-    this.key = deriveKey(resolveEncryptionSecret(config), 'security-log-chain');
+    jobs.schedule({ name: 'security-log.flush', everyMs: FLUSH_INTERVAL_MS, run: () => this.flush() });
   }
 
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
-    this.timer.unref();
+  /** The chain's HMAC key (SPEC §5): rows are MACed with it here, and sealed and verified with it by ChainSealer. */
+  get key(): Buffer {
+    return this.dataKeys.key('security-log-chain');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+  /**
+   * The last flush, once the HTTP server has drained (Nest closes it between the before- and the
+   * on-shutdown hooks), so that events of requests answered during the drain are written too; the
+   * database closes after (TypeORM's module is global, so its shutdown hook runs last).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 

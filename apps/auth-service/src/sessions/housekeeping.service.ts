@@ -1,58 +1,30 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Injectable, Logger } from '@nestjs/common';
+import { LockIds } from '../database/lock-ids';
+import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { SessionsRepository } from './sessions.repository';
 
 const INTERVAL_MS = 10 * 60_000;
 const BATCH_SIZE = 500;
 const MAX_BATCHES = 200;
-const LOCK_ID = 7_310_004;
 
 /**
  * Purges expired refresh tokens and ended sessions, in small batches (each its own short
- * statement, so no long lock is held), on one instance at a time (a PostgreSQL advisory lock;
- * the embedded database has one process by construction).
+ * statement, so no long lock is held), on one instance at a time.
  */
 @Injectable()
-export class SessionsHousekeeping implements OnModuleInit, OnApplicationShutdown {
+export class SessionsHousekeeping {
   private readonly logger = new Logger(SessionsHousekeeping.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsRepository,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => {
-      this.running = this.runOnce().catch((error: Error) => this.logger.warn(`Housekeeping failed: ${error.message}`));
-    }, INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    private readonly jobs: ScheduledJobs,
+  ) {
+    jobs.schedule({ name: 'sessions.housekeeping', everyMs: INTERVAL_MS, run: () => this.runOnce() });
   }
 
   /** Returns what it purged, or null when another instance holds the lock. */
-  async runOnce(now = new Date()): Promise<{ tokens: number; sessions: number } | null> {
-    if (this.config.db.driver === 'pglite') return this.purge(now);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_ID]);
-      if (!locked) return null;
-      try {
-        return await this.purge(now);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]);
-      }
-    } finally {
-      await runner.release();
-    }
+  runOnce(now = new Date()): Promise<{ tokens: number; sessions: number } | null> {
+    return this.jobs.exclusive(LockIds.sessionsHousekeeping, () => this.purge(now));
   }
 
   private async purge(now: Date): Promise<{ tokens: number; sessions: number }> {

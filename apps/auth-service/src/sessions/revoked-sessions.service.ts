@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { REDIS_KEY_PREFIX, RedisConnection } from '../infra/redis-connection';
+import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { REVOCATION_CHANNEL, SessionsRepository } from './sessions.repository';
 
-const KEY_PREFIX = 'tessera:revoked-session:';
+const KEY_PREFIX = `${REDIS_KEY_PREFIX}revoked-session:`;
 /** An access token can be issued a moment after its session's revocation (a refresh in flight). */
 const ISSUE_MARGIN_S = 5;
 /** A lost listener reconnects at once and then backs off, so that a revocation is missed for well under a second. */
-const RELISTEN_FIRST_DELAY_MS = 100;
+const LISTENER_CHECK_MS = 100;
 const RELISTEN_MAX_DELAY_MS = 5000;
 
 /**
@@ -27,75 +28,49 @@ const RELISTEN_MAX_DELAY_MS = 5000;
 export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RevokedSessions.name);
   private readonly local = new Map<string, number>();
-  private readonly redis?: Redis;
   private readonly ttlMs: number;
   private readonly databaseUrl?: string;
-  private sweep?: NodeJS.Timeout;
   private listener?: Client;
-  private relisten?: NodeJS.Timeout;
   private closing = false;
-  private relistenDelay = RELISTEN_FIRST_DELAY_MS;
+  private relistenDelay = LISTENER_CHECK_MS;
+  private relistenAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly sessions: SessionsRepository,
+    private readonly redis: RedisConnection,
+    jobs: ScheduledJobs,
   ) {
     // A token is accepted until exp + CLOCK_TOLERANCE: its session's revocation must be known as long.
     this.ttlMs = (config.tokens.accessTtl + config.tokens.clockTolerance + ISSUE_MARGIN_S) * 1000;
     if (config.db.driver === 'postgres') this.databaseUrl = config.db.url;
-    if (config.redis.url) {
-      this.redis = new Redis(config.redis.url, {
-        lazyConnect: true,
-        // Fail fast while Redis is down, so that the database fallback answers instead of a queue.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 500,
-        connectTimeout: 2000,
-        // Shutdown while Redis is down must not wait out ioredis's default 2 s.
-        disconnectTimeout: 200,
-      });
-      this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
-    }
+    jobs.schedule({ name: 'revoked-sessions.forget-expired', everyMs: 60_000, run: async () => this.forgetExpired() });
+    if (this.databaseUrl) jobs.schedule({ name: 'revoked-sessions.listener', everyMs: LISTENER_CHECK_MS, run: () => this.keepListening() });
   }
 
   async onModuleInit(): Promise<void> {
     // Listen first, then reload what was revoked while this process was not running: nothing falls between.
     if (this.databaseUrl) await this.listen();
     await this.reload();
-    if (this.redis) await this.redis.connect().catch((error: Error) => this.logger.warn(`Redis unreachable at start: ${error.message}`));
-    this.sweep = setInterval(() => this.forgetExpired(), 60_000);
-    this.sweep.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    clearInterval(this.sweep);
-    clearTimeout(this.relisten);
-    if (this.redis) this.redis.disconnect();
     await this.listener?.end().catch(() => undefined);
-  }
-
-  /** undefined without REDIS_URL; otherwise whether Redis answers a PING. */
-  async redisReachable(): Promise<boolean | undefined> {
-    if (!this.redis) return undefined;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
   }
 
   /** Called after the revocation is committed. */
   async add(sessionIds: readonly string[], revokedAt = new Date()): Promise<void> {
     if (sessionIds.length === 0) return;
     for (const id of sessionIds) this.remember(id, revokedAt.getTime());
-    if (!this.redis) return;
+    const redis = this.redis.client;
+    if (!redis) return;
     try {
-      const pipeline = this.redis.pipeline();
+      const pipeline = redis.pipeline();
       for (const id of sessionIds) pipeline.set(KEY_PREFIX + id, '1', 'PX', this.ttlMs);
       await pipeline.exec();
     } catch (error) {
-      // Other instances then learn it from their database fallback only if Redis is down for them too.
+      // Other instances then learn it through NOTIFY (PostgreSQL), or from the database while Redis is down for them too.
       this.logger.warn(`Could not share ${sessionIds.length} revocation(s) through Redis: ${(error as Error).message}`);
     }
   }
@@ -103,9 +78,10 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
   async isRevoked(sessionId: string): Promise<boolean> {
     const expiry = this.local.get(sessionId);
     if (expiry !== undefined && expiry > Date.now()) return true;
-    if (!this.redis) return false;
+    const redis = this.redis.client;
+    if (!redis) return false;
     try {
-      return (await this.redis.exists(KEY_PREFIX + sessionId)) === 1;
+      return (await redis.exists(KEY_PREFIX + sessionId)) === 1;
     } catch {
       return this.sessions.isRevoked(sessionId);
     }
@@ -116,7 +92,7 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
     for (const { id, revokedAt } of await this.sessions.findRevokedSince(since)) this.remember(id, revokedAt.getTime());
   }
 
-  /** A connection of its own that LISTENs for revocations committed by any instance; reconnects when lost. */
+  /** A connection of its own that LISTENs for revocations committed by any instance. */
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.databaseUrl, application_name: 'tessera-revocations', keepAlive: true });
     let lost = false;
@@ -126,9 +102,8 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
       if (this.listener === client) this.listener = undefined;
       this.logger.warn(`Revocation listener lost (${why}); reconnecting`);
       void client.end().catch(() => undefined);
-      this.relisten = setTimeout(() => void this.listenAgain(), this.relistenDelay);
+      this.relistenAt = Date.now() + this.relistenDelay;
       this.relistenDelay = Math.min(this.relistenDelay * 2, RELISTEN_MAX_DELAY_MS);
-      this.relisten.unref();
     };
     client.on('notification', (message) => {
       if (message.channel === REVOCATION_CHANNEL && message.payload) this.remember(message.payload, Date.now());
@@ -139,16 +114,16 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
       await client.connect();
       await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
       this.listener = client;
-      this.relistenDelay = RELISTEN_FIRST_DELAY_MS;
+      this.relistenDelay = LISTENER_CHECK_MS;
     } catch (error) {
       onLost((error as Error).message);
     }
   }
 
-  private async listenAgain(): Promise<void> {
-    if (this.closing) return;
+  /** The listener's health check (a scheduled job): a lost listener comes back, with what it missed. */
+  private async keepListening(): Promise<void> {
+    if (this.closing || this.listener || Date.now() < this.relistenAt) return;
     await this.listen();
-    // What was revoked while the listener was away.
     if (this.listener) await this.reload().catch((error: Error) => this.logger.warn(`Reloading revocations failed: ${error.message}`));
   }
 

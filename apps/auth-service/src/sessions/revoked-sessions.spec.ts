@@ -1,6 +1,8 @@
 import type { AppConfig } from '../config/app-config';
 import { RevokedSessions } from './revoked-sessions.service';
 import type { SessionsRepository } from './sessions.repository';
+import type { RedisConnection } from '../infra/redis-connection';
+import type { ScheduledJobs } from '../infra/scheduled-jobs';
 
 // The expiry rule only (no Redis, no database): an entry must outlive every access token of its
 // session, and a token is accepted until exp + CLOCK_TOLERANCE.
@@ -11,7 +13,9 @@ describe('RevokedSessions: how long a revocation is remembered', () => {
   function cache(accessTtl: number, clockTolerance: number, revokedEarlier: { id: string; revokedAt: Date }[] = []): RevokedSessions {
     const config = { tokens: { accessTtl, clockTolerance }, redis: {}, db: { driver: 'pglite' } } as unknown as AppConfig;
     const repository = { findRevokedSince: async (since: Date) => revokedEarlier.filter((r) => r.revokedAt >= since), isRevoked: async () => false };
-    return new RevokedSessions(config, repository as unknown as SessionsRepository);
+    const noRedis = { client: undefined } as unknown as RedisConnection;
+    const jobs = { schedule: () => undefined } as unknown as ScheduledJobs;
+    return new RevokedSessions(config, repository as unknown as SessionsRepository, noRedis, jobs);
   }
 
   it('refuses the session for ACCESS_TOKEN_TTL + CLOCK_TOLERANCE after the revocation, and forgets it after', async () => {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { KeysModule } from '../keys/keys.module';
+import { DataKeysModule } from '../keys/data-keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsHousekeeping } from './housekeeping.service';
 import { RefreshToken } from './refresh-token.entity';
@@ -10,7 +10,7 @@ import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), KeysModule, SecurityLogModule],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), DataKeysModule, SecurityLogModule],
   providers: [SessionsRepository, SessionsService, RevokedSessions, SessionsHousekeeping],
   exports: [SessionsService, SessionsHousekeeping, RevokedSessions],
 })

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { KeysService } from '../keys/keys.service';
+import { Transactions, Tx } from '../database/transactions';
+import { DataKeys } from '../keys/data-keys.service';
 import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
@@ -48,18 +49,14 @@ export const MAX_LIVE_SESSIONS = 100;
 
 @Injectable()
 export class SessionsService {
-  private readonly successorKey: Buffer;
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsRepository,
     private readonly revoked: RevokedSessions,
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly securityLog: SecurityLogService,
-    keys: KeysService,
-  ) {
-    this.successorKey = keys.derivedKey('refresh-successor');
-  }
+    private readonly dataKeys: DataKeys,
+  ) {}
 
   /**
    * A login: a new session (token family), its first refresh token and `login_success`, in one
@@ -83,11 +80,12 @@ export class SessionsService {
     });
     const refreshToken = generateRefreshToken();
     const token = this.newToken(session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
-    const evicted = await this.dataSource.transaction(async (manager) => {
-      if (!(await stillValid(manager))) return null;
+    const started = await this.transactions.run(async (tx) => {
+      const { manager } = tx;
+      if (!(await stillValid(manager))) return false;
       await this.sessions.insertWithToken(session, token, manager);
       const beyond = await this.sessions.findLeastRecentlyUsedBeyond(userId, MAX_LIVE_SESSIONS, now, manager);
-      const evictedIds = beyond.length ? await this.sessions.revoke({ ids: beyond }, 'session_limit', now, manager) : [];
+      const evictedIds = beyond.length ? await this.revokeAndAnnounce(tx, { ids: beyond }, 'session_limit', now) : [];
       await this.securityLog.record(
         [
           { type: 'login_success', userId, identifier, sessionId: session.id },
@@ -96,10 +94,9 @@ export class SessionsService {
         client,
         manager,
       );
-      return evictedIds;
+      return true;
     });
-    if (!evicted) return null;
-    await this.revoked.add(evicted, now);
+    if (!started) return null;
     return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: secondsUntil(token.expiresAt, now), sessionEndsAt: session.expiresAt };
   }
 
@@ -110,7 +107,8 @@ export class SessionsService {
    */
   async rotate(presented: string, context: RequestContext): Promise<RotationResult> {
     const now = new Date();
-    const result = await this.dataSource.transaction(async (manager): Promise<RotationResult & { revokedId?: string }> => {
+    return this.transactions.run(async (tx): Promise<RotationResult> => {
+      const { manager } = tx;
       const locked = await this.sessions.lockTokenWithSession(hashRefreshToken(presented), manager);
       const token = locked?.token ?? null;
       const session = locked?.session ?? null;
@@ -120,10 +118,10 @@ export class SessionsService {
       const { user, userDisabled } = locked as LockedToken;
       const { id: sessionId, userId } = session as Session;
       if ((decision.action === 'rotate' || decision.action === 'reissue_successor') && userDisabled) {
-        const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'account_disabled', now, manager);
-        return { ok: false, reason: 'revoked', userId, sessionId, revokedId };
+        await this.revokeAndAnnounce(tx, { ids: [sessionId] }, 'account_disabled', now);
+        return { ok: false, reason: 'revoked', userId, sessionId };
       }
-      const next = deriveSuccessorToken(presented, this.successorKey);
+      const next = deriveSuccessorToken(presented, this.dataKeys.key('refresh-successor'));
       if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
         return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
       }
@@ -137,10 +135,10 @@ export class SessionsService {
         return { ok: false, reason: 'reused', userId, sessionId };
       }
       if (decision.action !== 'rotate') {
-        const [revokedId] = await this.sessions.revoke({ ids: [sessionId] }, 'reuse', now, manager);
+        await this.revokeAndAnnounce(tx, { ids: [sessionId] }, 'reuse', now);
         // One event per fact: a detected reuse is this event only (no refresh_failed beside it).
         await this.securityLog.record({ type: 'refresh_token_reuse_detected', userId, sessionId, details: { token_id: (token as RefreshToken).id } }, context, manager);
-        return { ok: false, reason: 'reused', userId, sessionId, revokedId };
+        return { ok: false, reason: 'reused', userId, sessionId };
       }
       const parent = token as RefreshToken;
       const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
@@ -148,12 +146,6 @@ export class SessionsService {
       await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, context, manager);
       return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
     });
-    if (!result.ok && result.revokedId) await this.revoked.add([result.revokedId], now);
-    if (result.ok) {
-      const { revokedId: _, ...rotated } = result;
-      return rotated;
-    }
-    return { ok: false, reason: result.reason, userId: result.userId, sessionId: result.sessionId };
   }
 
   /** The session of a refresh token, whatever its state; undefined for an unknown token. */
@@ -166,30 +158,25 @@ export class SessionsService {
 
   /**
    * Revokes, records the events `events` makes of the ids newly revoked (in the same transaction),
-   * then tells every instance's guard. Returns the ids newly revoked.
+   * and once committed tells every instance's guard. Returns the ids newly revoked.
    */
-  async revoke(where: RevokeWhere, reason: RevocationReason, context: RequestContext, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
-    const ids = await this.dataSource.transaction((manager) => this.revokeInTransaction(manager, where, reason, context, events));
-    await this.announceRevoked(ids);
-    return ids;
+  revoke(where: RevokeWhere, reason: RevocationReason, context: RequestContext, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+    return this.transactions.run((tx) => this.revokeInTransaction(tx, where, reason, context, events));
   }
 
-  /** The same inside a caller's transaction: call `announceRevoked` with the result once it committed. */
-  async revokeInTransaction(
-    manager: EntityManager,
-    where: RevokeWhere,
-    reason: RevocationReason,
-    context: RequestContext,
-    events?: (ids: string[]) => SecurityEventInput[],
-  ): Promise<string[]> {
-    const ids = await this.sessions.revoke(where, reason, new Date(), manager);
+  /** The same inside a caller's transaction; the guards are told when (and only if) it commits. */
+  async revokeInTransaction(tx: Tx, where: RevokeWhere, reason: RevocationReason, context: RequestContext, events?: (ids: string[]) => SecurityEventInput[]): Promise<string[]> {
+    const ids = await this.revokeAndAnnounce(tx, where, reason, new Date());
     const records = events?.(ids) ?? [];
-    if (records.length) await this.securityLog.record(records, context, manager);
+    if (records.length) await this.securityLog.record(records, context, tx.manager);
     return ids;
   }
 
-  announceRevoked(ids: string[]): Promise<void> {
-    return this.revoked.add(ids);
+  /** Every revocation goes through here: the announcement to other instances cannot be forgotten. */
+  private async revokeAndAnnounce(tx: Tx, where: RevokeWhere, reason: RevocationReason, at: Date): Promise<string[]> {
+    const ids = await this.sessions.revoke(where, reason, at, tx.manager);
+    if (ids.length) tx.afterCommit(() => this.revoked.add(ids, at));
+    return ids;
   }
 
   /** DELETE /sessions/:id: only a live session of this user (one GET /sessions lists); false otherwise (so ids cannot be probed). */

@@ -1,3 +1,4 @@
+import { LockIds } from '../database/lock-ids';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -24,7 +25,7 @@ export class UsersRepository {
    * demoting or disabling each other at once take turns): whether an enabled admin other than this one exists.
    */
   async lockAdminsAndFindOther(exceptId: string, manager: EntityManager): Promise<boolean> {
-    await manager.query(`SELECT pg_advisory_xact_lock(7310003)`);
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [LockIds.adminChanges]);
     const rows: unknown[] = await manager.query(`SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND disabled_at IS NULL AND id <> $1 LIMIT 1`, [exceptId]);
     return rows.length > 0;
   }

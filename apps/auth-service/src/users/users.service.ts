@@ -1,3 +1,4 @@
+import { LockIds } from '../database/lock-ids';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -58,6 +59,17 @@ export class UsersService {
     return user && toAccount(user);
   }
 
+  /** The account of a signed-in user, as long as it exists and is enabled (401 otherwise). */
+  async activeAccount(id: string): Promise<Account> {
+    const account = await this.findById(id);
+    if (!account || account.disabled) throw AppError.unauthorized('Account no longer active', true);
+    return account;
+  }
+
+  async profile(id: string): Promise<PublicUser> {
+    return publicView(await this.activeAccount(id));
+  }
+
   async updatePasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     await this.users.updatePasswordHash(id, passwordHash, manager);
   }
@@ -96,7 +108,7 @@ export class UsersService {
     if (!policy.ok) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD ${policy.message}`);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(7310002)`);
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [LockIds.bootstrapAdmin]);
       if (await this.users.anyAdminExists(manager)) return 'exists';
       const existing = await this.users.findByEmail(email, manager);
       if (existing) {

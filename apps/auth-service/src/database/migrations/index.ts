@@ -1,5 +1,6 @@
 import { CreateAccountsSessionsKeys1764000000000 } from './1764000000000-CreateAccountsSessionsKeys';
 import { CreateSecurityLogs1764100000000 } from './1764100000000-CreateSecurityLogs';
+import { CreateDataKeys1764200000000 } from './1764200000000-CreateDataKeys';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
-export const MIGRATIONS = [CreateAccountsSessionsKeys1764000000000, CreateSecurityLogs1764100000000];
+export const MIGRATIONS = [CreateAccountsSessionsKeys1764000000000, CreateSecurityLogs1764100000000, CreateDataKeys1764200000000];

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import type { JWK } from 'jose';
+import { SigningAlgorithm } from '../config/app-config';
+import { ScheduledJobs } from '../infra/scheduled-jobs';
+import { DataKeys } from './data-keys.service';
+import { importPrivateKey, importPublicKey, KeyMaterial, publicOnly } from './key-material';
+import { KeysRepository } from './keys.repository';
+
+export interface ActiveKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  key: KeyMaterial;
+}
+
+/** Every instance picks up a key change within this many milliseconds (SPEC §7). */
+const RELOAD_INTERVAL_MS = 10_000;
+
+export class KeysUnusableError extends Error {}
+
+/**
+ * The signing keys as this instance uses them: the active key (signs), the published ones (verify,
+ * JWKS). They live in the database so that every instance signs with the same key; this store keeps
+ * them in memory and reloads them on every instance every 10 seconds.
+ */
+@Injectable()
+export class KeyStore {
+  private active: ActiveKey;
+  private verification = new Map<string, { alg: SigningAlgorithm; key: KeyMaterial }>();
+  private published: JWK[] = [];
+
+  constructor(
+    private readonly keys: KeysRepository,
+    private readonly dataKeys: DataKeys,
+    jobs: ScheduledJobs,
+  ) {
+    jobs.schedule({ name: 'signing-keys.reload', everyMs: RELOAD_INTERVAL_MS, run: () => this.reload() });
+  }
+
+  activeKey(): ActiveKey {
+    return this.active;
+  }
+
+  /** The key resolver of the shared verification core: only keys this service published. */
+  readonly resolveVerificationKey = (header: { alg: string; kid: string }): KeyMaterial | undefined => {
+    const entry = this.verification.get(header.kid);
+    return entry && entry.alg === header.alg ? entry.key : undefined;
+  };
+
+  jwks(): { keys: JWK[] } {
+    return { keys: this.published };
+  }
+
+  /** Reads the published keys; throws KeysUnusableError when none can sign here. */
+  async reload(): Promise<void> {
+    const rows = await this.keys.findPublished();
+    const verification = new Map<string, { alg: SigningAlgorithm; key: KeyMaterial }>();
+    const published: JWK[] = [];
+    let active: ActiveKey | undefined;
+    let undecryptable = 0;
+    for (const row of rows) {
+      const alg = row.alg as SigningAlgorithm;
+      const needsPrivate = row.status === 'active' || alg === 'HS256';
+      let privateJwk: JWK | undefined;
+      if (needsPrivate) {
+        const plain = this.dataKeys.unwrap(row.privateKeyEnc);
+        if (!plain) {
+          undecryptable++;
+          continue;
+        }
+        privateJwk = JSON.parse(plain.toString('utf8')) as JWK;
+      }
+      if (row.publicJwk) {
+        published.push(publicOnly(row.publicJwk));
+        verification.set(row.kid, { alg, key: await importPublicKey(alg, row.publicJwk) });
+      } else if (privateJwk) {
+        verification.set(row.kid, { alg, key: await importPrivateKey(alg, privateJwk) });
+      }
+      if (row.status === 'active' && privateJwk) active = { kid: row.kid, alg, key: await importPrivateKey(alg, privateJwk) };
+    }
+    if (!active) {
+      throw new KeysUnusableError(
+        undecryptable > 0
+          ? `KEYS_ENCRYPTION_SECRET decrypts none of the stored signing keys (${undecryptable} could not be decrypted): ` +
+              'every instance must be given the same secret (older ones go in KEYS_ENCRYPTION_SECRET_PREVIOUS)'
+          : 'No active signing key is stored',
+      );
+    }
+    this.active = active;
+    this.verification = verification;
+    this.published = published;
+  }
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, Post, ValidationPipe } from '@nestjs/common';
+import type { TokenResponseDto } from '../auth/dto/token-response.dto';
+import { Client } from '../auth/request-context.decorators';
+import { AppError } from '../common/app-error';
+import type { RequestContext } from '../common/request-context';
+import { validationDetails } from '../common/validation-details';
+import { TokenRequest, TokenRequestDto } from './dto/token-request.dto';
+import { OAuthTokenService } from './oauth-token.service';
+
+/**
+ * This route's own validation: like the global pipe, except that unknown members are dropped, not
+ * refused (RFC 6749 §3.2). The global pipe skips the body because its declared type is an interface.
+ */
+const TOKEN_REQUEST_PIPE = new ValidationPipe({
+  expectedType: TokenRequestDto,
+  whitelist: true,
+  forbidNonWhitelisted: false,
+  transform: true,
+  stopAtFirstError: true,
+  exceptionFactory: (errors) => new AppError('validation_failed', 'Request validation failed', validationDetails(errors)),
+});
+
+/** RFC 6749 token endpoint for standard OAuth clients (SPEC §2); errors in §5.2's shape (common/oauth-error-shape.ts). */
+@Controller('oauth')
+export class OAuthTokenController {
+  constructor(private readonly tokens: OAuthTokenService) {}
+
+  @Post('token')
+  @HttpCode(200)
+  token(@Body(TOKEN_REQUEST_PIPE) request: TokenRequest, @Client() client: RequestContext): Promise<TokenResponseDto> {
+    return this.tokens.grant(request, client);
+  }
+}
