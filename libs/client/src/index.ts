@@ -3,7 +3,7 @@
  * across tabs, and call APIs with the access token. No dependency, nothing from Node or a framework.
  */
 export { createClient, TesseraClient } from './tessera-client';
-export type { TesseraClientOptions, TesseraEvents } from './tessera-client';
+export type { TesseraClientOptions, TesseraEvents } from './client-options';
 export { TesseraError } from './errors';
 export type { TesseraErrorKind } from './errors';
 export type { TesseraUser, TokenResponse, Transport } from './token-endpoint';
