@@ -86,6 +86,18 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, details);
 }
 
+async function withIssuerHint(error: ApiError): Promise<ApiError> {
+  try {
+    const metadata = (await (await fetch('/.well-known/openid-configuration')).json()) as { issuer?: unknown };
+    if (typeof metadata.issuer === 'string' && new URL(metadata.issuer).origin !== location.origin) {
+      return new ApiError(error.status, error.code, `${error.message}. Open the console at ${metadata.issuer.replace(/\/+$/, '')}/admin`, error.details);
+    }
+  } catch {
+    // no metadata: the server's message stands alone
+  }
+  return error;
+}
+
 function isAdmin(user: User | null): user is User {
   return user !== null && user.roles.includes('admin');
 }
@@ -141,8 +153,12 @@ export class Api {
     try {
       user = await this.client.login(email, password);
     } catch (error) {
-      if (error instanceof TesseraError) throw new ApiError(error.status ?? 0, error.code ?? 'http_error', error.message, error.details);
-      throw error;
+      if (!(error instanceof TesseraError)) throw error;
+      const refused = new ApiError(error.status ?? 0, error.code ?? 'http_error', error.message, error.details);
+      // Cookie mode accepts only the issuer's origin (and CORS_ORIGINS): the console opened under
+      // another name (127.0.0.1 for localhost) is refused, so say where it works.
+      if (error.status === 403) throw await withIssuerHint(refused);
+      throw refused;
     }
     if (!isAdmin(user)) {
       // Not ours to keep: end that session at once.
