@@ -7,7 +7,11 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },
   // ESM-only packages, compiled to CommonJS for Jest: jose, and the OAuth clients the e2e tests drive.
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
-  moduleNameMapper: { '^@tessera/verifier$': '<rootDir>/libs/verifier/src', '^@tessera/verifier/(.*)$': '<rootDir>/libs/verifier/src/$1' },
+  moduleNameMapper: {
+    '^@tessera/verifier$': '<rootDir>/libs/verifier/src',
+    '^@tessera/verifier/(.*)$': '<rootDir>/libs/verifier/src/$1',
+    '^@tessera/client$': '<rootDir>/libs/client/src',
+  },
   modulePathIgnorePatterns: ['<rootDir>/libs/[^/]+/dist/'],
   testEnvironment: 'node',
 };

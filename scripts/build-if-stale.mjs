@@ -10,7 +10,8 @@ function newest(dir) {
   let latest = 0;
   for (const name of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, name.name);
-    if (name.isDirectory()) latest = Math.max(latest, newest(path));
+    // A library's own build output (libs/client/dist) is written after the service: not a source.
+    if (name.isDirectory() && name.name !== 'dist' && name.name !== 'node_modules') latest = Math.max(latest, newest(path));
     else if (name.name.endsWith('.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;

@@ -6,6 +6,7 @@ import { CONSOLE_CSP, ConsoleController } from '../apps/auth-service/src/admin/c
 import { mapError } from '../apps/auth-service/src/common/error-mapping';
 import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
 import { RunningService, startAuthService } from './support/auth-service';
+import { CountingProxy, startCountingProxy } from './support/counting-proxy';
 import { login, newSession, refresh } from './support/flows';
 import { call } from './support/http';
 
@@ -22,13 +23,20 @@ function settle(service: RunningService): Promise<void> {
 
 describe('admin console (GET /admin)', () => {
   let service: RunningService;
+  /** The service's public face (a reverse proxy on 127.0.0.1): JWT_ISSUER names it, so the console's origin is the issuer's, as in production. */
+  let front: CountingProxy;
   beforeAll(async () => {
     if (!existsSync(join(__dirname, '..', 'dist', 'console', 'index.html'))) {
       throw new Error('dist/console is missing: run `npm run build` before the e2e tests');
     }
-    service = await startAuthService({ ...ADMIN, RATE_LIMIT_LOGIN: '1000' });
+    front = await startCountingProxy();
+    service = await startAuthService({ ...ADMIN, RATE_LIMIT_LOGIN: '1000', JWT_ISSUER: front.url });
+    front.forwardTo(service.url);
   });
-  afterAll(() => service?.close());
+  afterAll(async () => {
+    await front?.close();
+    await service?.close();
+  });
 
   describe('over plain HTTP', () => {
     it('serves the page with its own strict CSP, no inline script or style, and no-cache', async () => {
@@ -54,7 +62,11 @@ describe('admin console (GET /admin)', () => {
       expect(js.status).toBe(200);
       expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
       expect(js.headers.get('content-security-policy')).toBe(EXPECTED_CSP);
-      expect(await js.text()).toContain("from './api.js'");
+      // One bundle (esbuild): the console, @tessera/client and the shared event list, importing nothing else.
+    const bundle = await js.text();
+    expect(bundle).not.toMatch(/^\s*import\s/m);
+    expect(bundle).toContain('X-Token-Transport');
+    expect(bundle).toContain('refresh_token_reuse_detected');
       const css = await fetch(`${service.url}/admin/assets/styles.css`);
       expect(css.status).toBe(200);
       expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
@@ -121,14 +133,24 @@ describe('admin console (GET /admin)', () => {
         const ids = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.id));
 
         // Sign in with the keyboard: Enter submits.
-        await page.goto(`${service.url}/admin`);
+        // No cookie yet: the page asks once whether a session exists (one refresh, refused with
+        // 401, which Chromium reports on the console), then shows the sign-in form.
+        const firstRefresh = page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh'));
+        await page.goto(`${front.url}/admin`);
+        expect((await firstRefresh).status()).toBe(401);
+        await page.locator('#login-form').waitFor();
+        expect(front.count('/api/auth/refresh', 'POST')).toBe(1);
+        expect(errors.splice(0)).toEqual(['console: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
         await page.getByLabel('Email', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_EMAIL);
         await page.getByLabel('Password', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_PASSWORD);
         await page.getByLabel('Password', { exact: true }).press('Enter');
         await page.locator('#whoami', { hasText: ADMIN.BOOTSTRAP_ADMIN_EMAIL }).waitFor();
         await page.locator('#events-body tr[data-type="login_success"]').first().waitFor();
         // No token in the URL, ever.
-        expect(page.url()).toBe(`${service.url}/admin`);
+        expect(page.url()).toBe(`${front.url}/admin`);
+        // Cookie mode: the refresh token is in an HttpOnly cookie, out of every script's reach.
+        expect(await page.evaluate(() => [document.cookie, localStorage.length, sessionStorage.length])).toEqual(['', 0, 0]);
+        expect((await context.cookies()).map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([['tessera_refresh', true, 'Strict', '/api/auth']]);
 
         // The chain verifies.
         await page.locator('#chain.chain-ok').waitFor();
@@ -244,25 +266,22 @@ describe('admin console (GET /admin)', () => {
         await page.getByRole('button', { name: 'Re-check' }).click();
         await page.locator('#chain.chain-ok').waitFor();
 
-        // An access token that no longer works: the two calls of a reload (events, verify) both get
-        // 401, share ONE refresh (refresh tokens rotate: two would look like reuse), and retry.
+        // A reload: the access token lived in memory only, so the two calls of the page (events,
+        // verify) wait for ONE refresh through the cookie (refresh tokens rotate: two would look
+        // like reuse) and then both succeed.
         expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
-        const adminId = await page.evaluate(() => {
-          const saved = JSON.parse(sessionStorage.getItem('tessera.admin.session')!);
-          saved.access_token = 'expired';
-          sessionStorage.setItem('tessera.admin.session', JSON.stringify(saved));
-          return saved.user.id as string;
+        const adminLogin = await call<{ access_token: string; user: { id: string } }>(service.url, 'POST', '/api/auth/login', {
+          json: { email: ADMIN.BOOTSTRAP_ADMIN_EMAIL, password: ADMIN.BOOTSTRAP_ADMIN_PASSWORD },
         });
+        const adminId = adminLogin.body.user.id;
+        const refreshesBefore = front.count('/api/auth/refresh', 'POST');
         const before = errors.length;
         await page.reload();
         await page.locator('#events-body tr[data-type]').first().waitFor();
         await page.locator('#chain.chain-ok').waitFor();
-        // Chromium reports each 401 answer on the console: expected here, and nothing else.
-        expect(errors.splice(before).filter((e) => !/status of 401/.test(e))).toEqual([]);
+        expect(errors.splice(before)).toEqual([]);
+        expect(front.count('/api/auth/refresh', 'POST') - refreshesBefore).toBe(1);
         await settle(service);
-        const adminLogin = await call<{ access_token: string }>(service.url, 'POST', '/api/auth/login', {
-          json: { email: ADMIN.BOOTSTRAP_ADMIN_EMAIL, password: ADMIN.BOOTSTRAP_ADMIN_PASSWORD },
-        });
         const audit = await call<{ items: { event_type: string }[] }>(
           service.url,
           'GET',
@@ -275,6 +294,7 @@ describe('admin console (GET /admin)', () => {
         await page.getByRole('button', { name: 'Sign out' }).click();
         await page.locator('#login-form').waitFor();
         expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+        expect((await context.cookies()).filter((c) => c.name === 'tessera_refresh')).toEqual([]);
         const plain = await newSession(service.url, 'plain');
         await page.getByLabel('Email', { exact: true }).fill(plain.email);
         await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple 42');
@@ -284,6 +304,16 @@ describe('admin console (GET /admin)', () => {
 
         expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
         expect(errors).toEqual([]);
+
+        // Opened under another origin than the issuer's, cookie mode refuses the sign-in (403),
+        // and the page says where the console works.
+        const other = await context.newPage();
+        await other.goto(`${service.url}/admin`);
+        await other.getByLabel('Email', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_EMAIL);
+        await other.getByLabel('Password', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_PASSWORD);
+        await other.getByRole('button', { name: 'Sign in' }).click();
+        await other.locator('#login-error', { hasText: `Open the console at ${front.url}/admin` }).waitFor();
+        expect(await other.locator('#app-view').isHidden()).toBe(true);
         await context.close();
       } finally {
         await browser.close();

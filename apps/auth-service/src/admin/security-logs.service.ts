@@ -5,21 +5,11 @@ import { Actor } from '../common/request-context';
 import { ChainSealer, VerifyResult } from '../security-log/chain-sealer.service';
 import { SecurityLog } from '../security-log/security-log.entity';
 import { LogFilters, SecurityLogRepository } from '../security-log/security-log.repository';
+import type { EventType, SecurityLogItem } from '../security-log/event-types';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
 
-export interface SecurityLogItem {
-  id: string;
-  event_type: string;
-  user_id: string | null;
-  identifier: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  session_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
-}
+export type { SecurityLogItem };
 
 const ID = /^\d{1,19}$/;
 const EXPORT_BATCH = 1000;
@@ -84,7 +74,7 @@ function filtersOf(query: SecurityLogQueryDto): LogFilters {
 function toItem(row: SecurityLog): SecurityLogItem {
   return {
     id: row.id,
-    event_type: row.eventType,
+    event_type: row.eventType as EventType, // written only from EVENT_TYPES
     user_id: row.userId,
     identifier: row.identifier,
     ip: row.ip,

@@ -1,23 +1,8 @@
-/** Every event type of SPEC §5. */
-export const EVENT_TYPES = [
-  'user_registered',
-  'login_success',
-  'login_failure',
-  'account_locked',
-  'account_unlocked',
-  'token_refreshed',
-  'refresh_failed',
-  'refresh_token_reuse_detected',
-  'logout',
-  'logout_all',
-  'session_revoked',
-  'password_changed',
-  'signing_key_rotated',
-  'rate_limited',
-  'admin_action',
-] as const;
+import type { EventType } from './event-types';
 
-export type EventType = (typeof EVENT_TYPES)[number];
+/** The event types live in event-types.ts, shared with the admin console. */
+export { EVENT_TYPES } from './event-types';
+export type { EventType } from './event-types';
 
 /** What a flow says happened. Client address, user agent and request id come from the request's RequestContext. */
 export interface SecurityEventInput {

@@ -1,26 +1,14 @@
 /**
- * The admin API as the console uses it. Tokens live in sessionStorage (this tab only, gone when
- * it closes) and go out in the Authorization header, never in a URL. A 401 triggers one refresh
- * (shared by concurrent calls, since refresh tokens rotate) and one retry; a second 401 signs out.
+ * The admin API as the console uses it, on `@tessera/client` in cookie mode: the refresh token
+ * lives only in the service's HttpOnly cookie and the access token only in this page's memory,
+ * so a script injected into the page finds no token to carry away. The client adds the Bearer
+ * token, refreshes once on a 401 (shared by concurrent calls and by the console's other tabs) and
+ * retries once; when the server ends the session, every tab of the console signs out.
  */
+import { createClient, TesseraError } from '@tessera/client';
+import type { SecurityLogItem } from '../../security-log/event-types';
 
-export const EVENT_TYPES = [
-  'user_registered',
-  'login_success',
-  'login_failure',
-  'account_locked',
-  'account_unlocked',
-  'token_refreshed',
-  'refresh_failed',
-  'refresh_token_reuse_detected',
-  'logout',
-  'logout_all',
-  'session_revoked',
-  'password_changed',
-  'signing_key_rotated',
-  'rate_limited',
-  'admin_action',
-] as const;
+type LogItem = SecurityLogItem;
 
 export interface User {
   id: string;
@@ -38,19 +26,6 @@ export interface SessionInfo {
   expires_at: string;
   ip: string | null;
   user_agent: string | null;
-}
-
-export interface LogItem {
-  id: string;
-  event_type: string;
-  user_id: string | null;
-  identifier: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  session_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
 }
 
 export interface Page<T> {
@@ -78,12 +53,6 @@ export interface LogFilters {
   to?: string;
 }
 
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-  user: User;
-}
-
 /** An answer other than 2xx, in the API's error shape. */
 export class ApiError extends Error {
   constructor(
@@ -104,8 +73,6 @@ export class ApiError extends Error {
 /** The signed-in session ended (refresh refused, or signed out elsewhere). */
 export class SessionEnded extends Error {}
 
-const STORAGE_KEY = 'tessera.admin.session';
-
 async function errorOf(response: Response): Promise<ApiError> {
   let body: { error?: unknown; message?: unknown; details?: unknown } = {};
   try {
@@ -119,6 +86,22 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, details);
 }
 
+async function withIssuerHint(error: ApiError): Promise<ApiError> {
+  try {
+    const metadata = (await (await fetch('/.well-known/openid-configuration')).json()) as { issuer?: unknown };
+    if (typeof metadata.issuer === 'string' && new URL(metadata.issuer).origin !== location.origin) {
+      return new ApiError(error.status, error.code, `${error.message}. Open the console at ${metadata.issuer.replace(/\/+$/, '')}/admin`, error.details);
+    }
+  } catch {
+    // no metadata: the server's message stands alone
+  }
+  return error;
+}
+
+function isAdmin(user: User | null): user is User {
+  return user !== null && user.roles.includes('admin');
+}
+
 export function filterParams(filters: LogFilters): URLSearchParams {
   const params = new URLSearchParams();
   for (const type of filters.event_type) params.append('event_type', type);
@@ -130,120 +113,92 @@ export function filterParams(filters: LogFilters): URLSearchParams {
 }
 
 export class Api {
-  private tokens: Tokens | null = null;
-  private refreshing: Promise<boolean> | null = null;
-  /** Called once when the session ends without the user signing out. */
-  onSessionEnded: () => void = () => undefined;
+  private readonly client = createClient({ issuer: location.origin, storage: 'cookie', prefix: 'tessera_admin' });
+  private current: User | null = null;
+  /** Called once when the session ends without the user signing out here, with the server's reason. */
+  onSessionEnded: (reason: string) => void = () => undefined;
 
   constructor() {
-    try {
-      const saved = sessionStorage.getItem(STORAGE_KEY);
-      if (saved) this.tokens = JSON.parse(saved) as Tokens;
-    } catch {
-      this.tokens = null;
-    }
+    this.client.on('logout', ({ reason }) => {
+      const wasSignedIn = this.current !== null;
+      this.current = null;
+      // Signed out here, `current` is already null; elsewhere (another tab, the server), say so.
+      if (wasSignedIn) this.onSessionEnded(reason);
+    });
+    // A refresh re-reads the roles: an admin demoted meanwhile is signed out at the next one.
+    this.client.on('refresh', ({ user }) => {
+      if (user && this.current && !isAdmin(user)) void this.end('forbidden');
+      else if (user && this.current) this.current = user;
+    });
   }
 
   get user(): User | null {
-    return this.tokens?.user ?? null;
+    return this.current;
   }
 
-  private save(tokens: Tokens | null): void {
-    this.tokens = tokens;
-    try {
-      if (tokens) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(tokens));
-      else sessionStorage.removeItem(STORAGE_KEY);
-    } catch {
-      // storage unavailable: the tokens stay in memory only
+  /** At load: the session the cookie still holds, if any (one refresh), when it is an admin's. */
+  async restore(): Promise<User | null> {
+    const token = await this.client.getAccessToken();
+    if (token === null) return null;
+    if (!isAdmin(this.client.user)) {
+      await this.client.logout();
+      return null;
     }
+    this.current = this.client.user;
+    return this.current;
   }
 
   async login(email: string, password: string): Promise<User> {
-    const response = await fetch('/api/auth/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-      credentials: 'omit',
-    });
-    if (!response.ok) throw await errorOf(response);
-    const body = (await response.json()) as Tokens;
-    if (!body.user.roles.includes('admin')) {
+    let user: User | null;
+    try {
+      user = await this.client.login(email, password);
+    } catch (error) {
+      if (!(error instanceof TesseraError)) throw error;
+      const refused = new ApiError(error.status ?? 0, error.code ?? 'http_error', error.message, error.details);
+      // Cookie mode accepts only the issuer's origin (and CORS_ORIGINS): the console opened under
+      // another name (127.0.0.1 for localhost) is refused, so say where it works.
+      if (error.status === 403) throw await withIssuerHint(refused);
+      throw refused;
+    }
+    if (!isAdmin(user)) {
       // Not ours to keep: end that session at once.
-      void fetch('/api/auth/logout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: body.refresh_token }) });
+      await this.client.logout();
       throw new ApiError(403, 'forbidden', 'This account is not an admin');
     }
-    this.save({ access_token: body.access_token, refresh_token: body.refresh_token, user: body.user });
-    return body.user;
+    this.current = user;
+    return user;
   }
 
   async logout(): Promise<void> {
-    const tokens = this.tokens;
-    this.save(null);
-    if (!tokens) return;
-    try {
-      await fetch('/api/auth/logout', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refresh_token: tokens.refresh_token }),
-        credentials: 'omit',
-      });
-    } catch {
-      // offline: the refresh token expires on its own
-    }
+    this.current = null;
+    await this.client.logout();
   }
 
-  private refresh(): Promise<boolean> {
-    this.refreshing ??= (async () => {
-      const current = this.tokens;
-      if (!current) return false;
-      try {
-        const response = await fetch('/api/auth/refresh', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ refresh_token: current.refresh_token }),
-          credentials: 'omit',
-        });
-        if (!response.ok) return false;
-        const body = (await response.json()) as Tokens;
-        const user = body.user ?? current.user;
-        if (!user.roles.includes('admin')) return false;
-        this.save({ access_token: body.access_token, refresh_token: body.refresh_token, user });
-        return true;
-      } catch {
-        return false;
-      }
-    })().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+  private async end(reason: string): Promise<void> {
+    const wasSignedIn = this.current !== null;
+    this.current = null;
+    await this.client.logout();
+    if (wasSignedIn) this.onSessionEnded(reason);
   }
 
-  /** An authenticated call; refreshes once on 401, and ends the session if that fails. */
+  /** An authenticated call; the client refreshes once on 401 and retries; a 401 after that ends the session. */
   async send(method: string, path: string, body?: unknown): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      const tokens = this.tokens;
-      if (!tokens) throw new SessionEnded('Not signed in');
-      const headers: Record<string, string> = { Authorization: `Bearer ${tokens.access_token}` };
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      const response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-      if (response.status !== 401) {
-        if (!response.ok) throw await errorOf(response);
-        return response;
-      }
-      // Once only; and when another call refreshed while this one was in flight, just retry.
-      const refreshed = attempt === 0 && (this.tokens !== tokens && this.tokens !== null ? true : await this.refresh());
-      if (!refreshed) {
-        this.save(null);
-        this.onSessionEnded();
-        throw new SessionEnded('Your session has ended: please sign in again');
-      }
+    if (!this.current) throw new SessionEnded('Not signed in');
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await this.client.fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (response.status === 401) {
+      await this.end('unauthorized');
+      throw new SessionEnded('Your session has ended: please sign in again');
     }
+    if (!response.ok) throw await errorOf(response);
+    return response;
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {

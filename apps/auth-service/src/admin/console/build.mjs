@@ -1,21 +1,34 @@
-// `npm run build`: compiles the admin console's browser modules (tsconfig.json here) into
-// dist/console/ and copies index.html and styles.css beside them. Cross-platform: node only.
-import { execFileSync } from 'node:child_process';
+// `npm run build`: bundles the admin console (main.ts, with @tessera/client and the shared event
+// list) into one browser module, dist/console/main.js, with esbuild, and copies index.html and
+// styles.css beside it. Types are checked by `npm run typecheck` (esbuild only strips them).
+// Cross-platform: node only.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(here, '../../../../../dist/console');
+const root = resolve(here, '../../../../..');
+const out = join(root, 'dist', 'console');
 rmSync(out, { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+mkdirSync(out, { recursive: true });
 try {
-  execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });
+  await build({
+    entryPoints: [join(here, 'main.ts')],
+    outfile: join(out, 'main.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    // The library's sources, as the rest of the monorepo uses them (tsconfig paths).
+    alias: { '@tessera/client': join(root, 'libs', 'client', 'src', 'index.ts') },
+    tsconfig: join(here, 'tsconfig.json'),
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
 } catch {
-  process.stderr.write('The admin console did not compile (see above)\n');
+  process.stderr.write('The admin console did not build (see above)\n');
   process.exit(1);
 }
-mkdirSync(out, { recursive: true });
 for (const file of ['index.html', 'styles.css']) copyFileSync(join(here, file), join(out, file));
 process.stdout.write(`Admin console built into ${out}\n`);

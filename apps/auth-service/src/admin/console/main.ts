@@ -1,5 +1,6 @@
 /** The admin console: sign-in, the security-event table (filters, pages, export), chain status, users. */
-import { Api, ApiError, EVENT_TYPES, LogFilters, LogItem, SessionEnded } from './api.js';
+import { EVENT_TYPES, SecurityLogItem as LogItem } from '../../security-log/event-types';
+import { Api, ApiError, LogFilters, SessionEnded } from './api.js';
 import { byId, download, eventBadge, h, localInputToIso, shortId, summarize, timeElement } from './dom.js';
 import { UserPanel } from './user-panel.js';
 
@@ -71,7 +72,16 @@ function showApp(): void {
   void checkChain();
 }
 
-api.onSessionEnded = () => showLogin('Your session has ended: please sign in again.');
+const ENDED: Record<string, string> = {
+  logout: 'You are signed out (in another tab).',
+  revoked: 'Your session was revoked: please sign in again.',
+  reused: 'Your session was ended because its refresh token was used twice: please sign in again.',
+  expired: 'Your session has expired: please sign in again.',
+  session_expired: 'Your session has expired: please sign in again.',
+  forbidden: 'This account is no longer an admin.',
+};
+
+api.onSessionEnded = (reason) => showLogin(ENDED[reason] ?? 'Your session has ended: please sign in again.');
 
 loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -379,5 +389,8 @@ function confirm(title: string, text: string, okLabel: string): Promise<boolean>
 
 // ---- start -------------------------------------------------------------------------------------
 
-if (api.user) showApp();
-else showLogin();
+// The access token lives in memory only: a reload gets a new one through the refresh cookie.
+api.restore().then(
+  (user) => (user ? showApp() : showLogin()),
+  () => showLogin('The service is not reachable: try again in a moment.'),
+);
