@@ -305,15 +305,14 @@ describe('admin console (GET /admin)', () => {
         expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
         expect(errors).toEqual([]);
 
-        // Opened under another origin than the issuer's, cookie mode refuses the sign-in (403),
-        // and the page says where the console works.
+        // Opened at the service's own address rather than the issuer's (127.0.0.1 for localhost,
+        // as after `npm start`), the console works too: its requests are same-origin.
         const other = await context.newPage();
         await other.goto(`${service.url}/admin`);
         await other.getByLabel('Email', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_EMAIL);
         await other.getByLabel('Password', { exact: true }).fill(ADMIN.BOOTSTRAP_ADMIN_PASSWORD);
         await other.getByRole('button', { name: 'Sign in' }).click();
-        await other.locator('#login-error', { hasText: `Open the console at ${front.url}/admin` }).waitFor();
-        expect(await other.locator('#app-view').isHidden()).toBe(true);
+        await other.locator('#app-view').waitFor();
         await context.close();
       } finally {
         await browser.close();

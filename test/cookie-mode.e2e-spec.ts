@@ -114,10 +114,11 @@ describe('browser cookie mode on an http issuer (SPEC §2)', () => {
     expect((await cookieRefresh(service, cookie.value)).status).toBe(200);
   });
 
-  it('accepts the issuer origin, a CORS_ORIGINS origin and no Origin; refuses any other with 403 and keeps the cookie', async () => {
+  it('accepts the issuer origin, a CORS_ORIGINS origin, the service\'s own origin and no Origin; refuses any other with 403 and keeps the cookie', async () => {
     const { cookie } = await cookieLogin(service);
     let current = cookie.value;
-    for (const origin of ['http://tessera.test', APP_ORIGIN, undefined]) {
+    // The issuer, a listed origin, a page of this service's own address (the console), no Origin at all.
+    for (const origin of ['http://tessera.test', APP_ORIGIN, new URL(service.url).origin, undefined]) {
       const res = await cookieRefresh(service, current, origin ? { origin } : {});
       expect(res.status).toBe(200);
       current = setCookieOf(res)!.value;

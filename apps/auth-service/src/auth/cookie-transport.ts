@@ -42,8 +42,8 @@ export class CookieTransportInterceptor implements NestInterceptor {
     if (!transport.cookie) return next.handle();
 
     const role = this.reflector.get<CookieRole>(COOKIE_ROLE, context.getHandler());
-    if (!originPermitted(request.headers.origin, this.rules)) {
-      throw new AppError('forbidden', 'This origin may not use the refresh cookie: it is neither the issuer nor one of CORS_ORIGINS');
+    if (!originPermitted(request.headers.origin, this.rules, `${request.protocol}://${request.host}`)) {
+      throw new AppError('forbidden', 'This origin may not use the refresh cookie: it is neither the issuer, nor one of CORS_ORIGINS, nor this service itself');
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     if (role !== 'issue') this.moveCookieIntoBody(request);

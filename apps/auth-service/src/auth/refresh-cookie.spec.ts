@@ -17,6 +17,14 @@ describe('refresh cookie rules (SPEC §2 browser cookie mode)', () => {
     }
   });
 
+  it('permits a page of the origin the request was sent to, and only that one', () => {
+    const rules = refreshCookieRules('http://localhost:3000', []);
+    expect(originPermitted('http://127.0.0.1:3000', rules, 'http://127.0.0.1:3000')).toBe(true);
+    expect(originPermitted('http://127.0.0.1:3000', rules, 'http://127.0.0.1:3001')).toBe(false);
+    expect(originPermitted('https://127.0.0.1:3000', rules, 'http://127.0.0.1:3000')).toBe(false);
+    expect(originPermitted('http://evil.test', rules, 'http://127.0.0.1:3000')).toBe(false);
+  });
+
   it('reads the transport header: absent is the body, "cookie" is the cookie, anything else is refused', () => {
     expect(transportOf(undefined)).toEqual({ ok: true, cookie: false });
     expect(transportOf(' Cookie ')).toEqual({ ok: true, cookie: true });

@@ -37,10 +37,15 @@ export function transportOf(header: string | string[] | undefined): TransportCho
 
 /**
  * A request without Origin is not a browser's and is accepted (the cookie is not a credential a
- * non-browser client holds by accident); a browser's must come from an allowed page. `null`
- * (sandboxed frames, file: pages) is never allowed.
+ * non-browser client holds by accident); a browser's must come from an allowed page: the issuer's,
+ * one of CORS_ORIGINS, or a page of the very origin the request was sent to (`ownOrigin`, from the
+ * scheme and Host of the request: a page this service served, such as the admin console opened at
+ * http://127.0.0.1:3000 while JWT_ISSUER says localhost). A browser never lets a page of another
+ * site send a Host that names this service together with an Origin that names it too, so this
+ * admits same-origin pages only. `null` (sandboxed frames, file: pages) is never allowed.
  */
-export function originPermitted(origin: string | string[] | undefined, rules: RefreshCookieRules): boolean {
+export function originPermitted(origin: string | string[] | undefined, rules: RefreshCookieRules, ownOrigin?: string): boolean {
   if (origin === undefined) return true;
-  return typeof origin === 'string' && rules.allowedOrigins.has(origin);
+  if (typeof origin !== 'string') return false;
+  return rules.allowedOrigins.has(origin) || (ownOrigin !== undefined && origin === ownOrigin.toLowerCase());
 }
