@@ -13,11 +13,11 @@ export class AccessTokenVerifier {
 
   /** Throws TokenVerificationError for any token that breaks a rule of SPEC §3. */
   verify(token: string): Promise<AccessTokenClaims> {
-    const { issuer, audience, algorithm, clockTolerance } = this.config.tokens;
+    const { issuer, audience, clockTolerance } = this.config.tokens;
     return verifyAccessToken(token, this.keys.resolveVerificationKey, {
       issuer,
       audience: audience[0],
-      algorithms: [algorithm],
+      algorithms: this.keys.verificationAlgorithms(),
       clockTolerance,
     });
   }
