@@ -20,7 +20,7 @@ export async function writeSqlDump(dataSource: DataSource, out: Writable): Promi
     await runner.query(`SET LOCAL TimeZone = 'UTC'`);
     await runner.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
     await runner.query(`SET LOCAL extra_float_digits = 3`);
-    const migrations: { name: string }[] = await runner.query(`SELECT name FROM migrations ORDER BY name`);
+    const migrations: { name: string }[] = await runner.query(`SELECT name FROM migrations ORDER BY name COLLATE "C"`);
     const tables = await tablesInLoadOrder(runner.query.bind(runner));
     await write(header(migrations.map((m) => m.name), tables.map((t) => t.name)));
     const counts: Record<string, number> = {};
@@ -109,7 +109,7 @@ SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO, YMD';
 DO $check$
 BEGIN
-  IF (SELECT coalesce(array_agg(name::text ORDER BY name), '{}') FROM migrations) IS DISTINCT FROM ARRAY[${list}]::text[] THEN
+  IF (SELECT coalesce(array_agg(name::text ORDER BY name COLLATE "C"), '{}') FROM migrations) IS DISTINCT FROM ARRAY[${list}]::text[] THEN
     RAISE EXCEPTION 'The target schema is not at the dumped version: run the migrations of the same Tessera version first (npm run migration:run)';
   END IF;
   IF ${empty || '0'} > 0 THEN
