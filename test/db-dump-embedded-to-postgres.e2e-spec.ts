@@ -9,7 +9,7 @@ import { SecurityLogRetention } from '../apps/auth-service/src/security-log/rete
 import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
 import { RunningService, startAuthService } from './support/auth-service';
 import { login, newSession, refresh } from './support/flows';
-import { call } from './support/http';
+import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 import { BASE_ENV, usingPostgres } from './support/test-env';
 
 const CLI_DIR = join(__dirname, '../dist/apps/auth-service/apps/auth-service/src/cli');
@@ -94,6 +94,11 @@ describe('moving from the embedded database to PostgreSQL (npm run db:dump, SPEC
 
         const alice = await newSession(source.url, 'dump-alice');
         const bob = await newSession(source.url, 'dump-bob');
+        // Text that COPY must escape (a tab, backslashes) and that must survive as UTF-8.
+        const odd = { email: uniqueEmail('dump-odd'), name: `O'Brien \\ "Zoë" 😀 \\N` };
+        expect((await call(source.url, 'POST', '/api/auth/register', { json: { ...odd, password: STRONG_PASSWORD } })).status).toBe(201);
+        const oddSession = await login(source.url, odd.email, 'Mozilla/5.0\t(X11) \\x41 "tab"');
+        expect(await source.dataSource.query(`SELECT 1 FROM sessions WHERE strpos(user_agent, chr(9)) > 0 AND strpos(user_agent, chr(92)) > 0`)).toHaveLength(1);
         const rotated = await refresh(source.url, alice.refresh_token);
         expect(rotated.status).toBe(200);
         expect((await call(source.url, 'POST', '/api/auth/logout', { json: { refresh_token: bob.refresh_token } })).status).toBe(204);
@@ -153,6 +158,8 @@ describe('moving from the embedded database to PostgreSQL (npm run db:dump, SPEC
         expect(renewed.status).toBe(200);
         expect((await refresh(target.url, bob.refresh_token)).status).toBe(401);
         expect((await refresh(target.url, early.refresh_token)).status).toBe(200);
+        const oddMe = await call<{ user: { name: string } }>(target.url, 'GET', '/api/auth/me', { token: (await refresh(target.url, oddSession.refresh_token)).body.access_token });
+        expect(oddMe.body.user.name).toBe(odd.name);
         await target.app.get(SecurityLogService).flush();
         await target.app.get(ChainSealer).sealOnce();
         const verified = await verifyChain(target.url);
