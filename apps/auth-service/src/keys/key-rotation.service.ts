@@ -71,7 +71,7 @@ export class KeyRotation implements OnModuleInit {
           const wait = planned.retryAfterSeconds;
           throw new AppError(
             'key_rotation_too_early',
-            `The next signing key has not been published long enough for JWKS caches to know it: retry in ${wait} s, or rotate with urgent: true if the active key leaked`,
+            `The next signing key has not been published long enough for JWKS caches to know it: retry in ${wait} s, or rotate urgently (urgent: true, or --urgent) if the active key leaked`,
             undefined,
             { retry_after: wait },
             { 'Retry-After': String(wait) },
