@@ -21,7 +21,7 @@ describe('scheduled jobs (one home for background work)', () => {
   it('registers every periodic task of the service with @nestjs/schedule, under one name each', async () => {
     service = await startAuthService();
     const names = service.app.get(SchedulerRegistry).getIntervals().sort();
-    const expected = ['security-log.flush', 'security-log.retention', 'security-log.seal', 'sessions.housekeeping', 'signing-keys.reload', 'revoked-sessions.forget-expired'];
+    const expected = ['security-log.flush', 'security-log.retention', 'security-log.seal', 'sessions.housekeeping', 'signing-keys.reload', 'signing-keys.rotate', 'revoked-sessions.forget-expired'];
     if (usingPostgres()) expected.push('revoked-sessions.listener');
     expect(names).toEqual(expected.sort());
   });

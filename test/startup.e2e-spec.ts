@@ -109,7 +109,8 @@ describe('starting the service (SPEC §1)', () => {
           const jwks = await Promise.all([a, b, c].map((p) => call(p.url, 'GET', '/.well-known/jwks.json')));
           expect(jwks[0].body).toEqual(jwks[1].body);
           expect(jwks[1].body).toEqual(jwks[2].body);
-          expect((jwks[0].body.keys as unknown[]).length).toBe(1);
+          // One active key and one next key: created once, not once per instance.
+          expect((jwks[0].body.keys as unknown[]).length).toBe(2);
           // A token issued by one instance is accepted by the others.
           const login = await call(a.url, 'POST', '/api/auth/login', { json: { email: 'root@example.com', password: 'admin pass phrase 1' } });
           for (const p of [b, c]) expect((await call(p.url, 'GET', '/api/auth/me', { token: login.body.access_token as string })).status).toBe(200);

@@ -22,19 +22,22 @@ describe.each(['RS256', 'ES256', 'EdDSA'])('keys and tokens with JWT_ALG=%s (SPE
     const jwks = await call<{ keys: JWK[] }>(service.url, 'GET', '/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(jwks.body.keys).toHaveLength(1);
-    const [key] = jwks.body.keys;
-    expect(key).toMatchObject({ kid: expect.any(String), use: 'sig', alg });
-    for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key).not.toHaveProperty(secret);
-
+    // The active key, and the next one published ahead of its turn (SPEC §7).
+    expect(jwks.body.keys).toHaveLength(2);
+    for (const key of jwks.body.keys) {
+      expect(key).toMatchObject({ kid: expect.any(String), use: 'sig', alg });
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key).not.toHaveProperty(secret);
+    }
     const { access_token, user } = await signIn(service);
+    const key = jwks.body.keys.find((k) => k.kid === JSON.parse(Buffer.from(access_token.split('.')[0], 'base64url').toString()).kid);
+    expect(key).toBeDefined();
     const { payload, protectedHeader } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), {
       issuer: 'http://tessera.test',
       audience: 'tessera',
       typ: 'at+jwt',
       algorithms: [alg],
     });
-    expect(protectedHeader.kid).toBe(key.kid);
+    expect(protectedHeader.kid).toBe(key?.kid);
     expect(payload.sub).toBe(user.id);
   });
 

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { KeysModule } from '../keys/keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { AdminKeysController } from './admin-keys.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 import { ConsoleController } from './console.controller';
@@ -10,8 +12,8 @@ import { SecurityLogsController } from './security-logs.controller';
 import { SecurityLogsService } from './security-logs.service';
 
 @Module({
-  imports: [AuthModule, SecurityLogModule, SessionsModule, UsersModule],
-  controllers: [SecurityLogsController, AdminUsersController, ConsoleController],
+  imports: [AuthModule, KeysModule, SecurityLogModule, SessionsModule, UsersModule],
+  controllers: [SecurityLogsController, AdminUsersController, AdminKeysController, ConsoleController],
   providers: [SecurityLogsService, AdminUsersService],
 })
 export class AdminModule {}

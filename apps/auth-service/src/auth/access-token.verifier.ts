@@ -18,11 +18,11 @@ export class AccessTokenVerifier {
 
   /** Throws TokenVerificationError for any token that breaks a rule of SPEC §3, or whose session was revoked. */
   verify(token: string): Promise<AccessTokenClaims> {
-    const { issuer, audience, algorithm, clockTolerance } = this.config.tokens;
+    const { issuer, audience, clockTolerance } = this.config.tokens;
     return verifyAccessToken(token, this.keys.resolveVerificationKey, {
       issuer,
       audience: audience[0],
-      algorithms: [algorithm],
+      algorithms: this.keys.verificationAlgorithms(),
       clockTolerance,
       // The revoked-session cache (SPEC §3): refused at once on every instance, without a database query.
       isRevoked: (sid) => this.sessions.isRevoked(sid),

@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   email_taken: 409,
+  key_rotation_too_early: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -20,6 +20,11 @@ export const LockIds = {
   signingKeys: 7_310_007,
   /** Data keys: creating and re-wrapping them. */
   dataKeys: 7_310_008,
+  /**
+   * The scheduled signing-key lifecycle job (one instance at a time). Not `signingKeys`: the job
+   * holds its lock on one connection while its changes take `signingKeys` on another.
+   */
+  signingKeyRotation: 7_310_009,
 } as const;
 
 export type LockId = (typeof LockIds)[keyof typeof LockIds];

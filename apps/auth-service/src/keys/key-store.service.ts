@@ -5,6 +5,7 @@ import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { DataKeys } from './data-keys.service';
 import { importPrivateKey, importPublicKey, KeyMaterial, publicOnly } from './key-material';
 import { KeysRepository } from './keys.repository';
+import { KEY_RELOAD_SECONDS } from './rotation';
 
 export interface ActiveKey {
   kid: string;
@@ -12,21 +13,22 @@ export interface ActiveKey {
   key: KeyMaterial;
 }
 
-/** Every instance picks up a key change within this many milliseconds (SPEC §7). */
-const RELOAD_INTERVAL_MS = 10_000;
+/** Every instance picks up a key change within 10 s (SPEC §7): it reloads twice as often. */
+const RELOAD_INTERVAL_MS = KEY_RELOAD_SECONDS * 1000;
 
 export class KeysUnusableError extends Error {}
 
 /**
  * The signing keys as this instance uses them: the active key (signs), the published ones (verify,
  * JWKS). They live in the database so that every instance signs with the same key; this store keeps
- * them in memory and reloads them on every instance every 10 seconds.
+ * them in memory and reloads them on every instance every few seconds.
  */
 @Injectable()
 export class KeyStore {
   private active: ActiveKey;
   private verification = new Map<string, { alg: SigningAlgorithm; key: KeyMaterial }>();
   private published: JWK[] = [];
+  private algorithms: SigningAlgorithm[] = [];
 
   constructor(
     private readonly keys: KeysRepository,
@@ -45,6 +47,14 @@ export class KeyStore {
     const entry = this.verification.get(header.kid);
     return entry && entry.alg === header.alg ? entry.key : undefined;
   };
+
+  /**
+   * The algorithms of the keys that verify: after a change of JWT_ALG, tokens of the old key's
+   * algorithm stay valid until they expire. The resolver still pins each kid to its own algorithm.
+   */
+  verificationAlgorithms(): SigningAlgorithm[] {
+    return this.algorithms;
+  }
 
   jwks(): { keys: JWK[] } {
     return { keys: this.published };
@@ -88,5 +98,6 @@ export class KeyStore {
     this.active = active;
     this.verification = verification;
     this.published = published;
+    this.algorithms = [...new Set([...verification.values()].map((v) => v.alg))];
   }
 }

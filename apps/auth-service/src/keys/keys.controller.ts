@@ -1,11 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { KeyStore } from './key-store.service';
-
-/**
- * JWKS max-age: caches must learn a `next` key before it signs, so this stays shorter than the
- * `next` lead time of key rotation (SPEC §7).
- */
-export const JWKS_MAX_AGE_SECONDS = 300;
+// JWKS max-age: caches must learn a `next` key before it signs, so it stays shorter than the `next`
+// lead time of key rotation (SPEC §7); both live in rotation.ts, whose spec checks that.
+import { JWKS_MAX_AGE_SECONDS } from './rotation';
 
 @Controller('.well-known')
 export class KeysController {

@@ -12,6 +12,6 @@ import { SigningKey } from './signing-key.entity';
   imports: [TypeOrmModule.forFeature([SigningKey]), SecurityLogModule, DataKeysModule],
   controllers: [KeysController],
   providers: [KeysRepository, KeyStore, KeyRotation],
-  exports: [KeyStore],
+  exports: [KeyStore, KeyRotation],
 })
 export class KeysModule {}

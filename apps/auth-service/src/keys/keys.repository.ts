@@ -29,8 +29,10 @@ export class KeysRepository {
     return this.repo(manager).count();
   }
 
-  async retireActive(now: Date, manager: EntityManager): Promise<void> {
-    await this.repo(manager).update({ status: 'active' }, { status: 'retiring', retiringAt: now });
+  /** A step of the lifecycle (rotation.ts), with the date of the state it enters. */
+  async move(kid: string, to: Exclude<KeyStatus, 'next'>, now: Date, manager: EntityManager): Promise<void> {
+    const dated = { active: { activatedAt: now }, retiring: { retiringAt: now }, retired: { retiredAt: now } }[to];
+    await this.repo(manager).update({ kid }, { status: to, ...dated });
   }
 
   async insert(key: SigningKey, manager: EntityManager): Promise<void> {
