@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AbuseModule } from '../abuse/abuse.module';
 import { AuthModule } from '../auth/auth.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -10,7 +11,7 @@ import { SecurityLogsController } from './security-logs.controller';
 import { SecurityLogsService } from './security-logs.service';
 
 @Module({
-  imports: [AuthModule, SecurityLogModule, SessionsModule, UsersModule],
+  imports: [AbuseModule, AuthModule, SecurityLogModule, SessionsModule, UsersModule],
   controllers: [SecurityLogsController, AdminUsersController, ConsoleController],
   providers: [SecurityLogsService, AdminUsersService],
 })
