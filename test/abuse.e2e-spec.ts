@@ -47,7 +47,7 @@ describe('lockout (SPEC §6)', () => {
   let service: RunningService;
   let admin: string;
   beforeAll(async () => {
-    service = await startAuthService({ ...ADMIN, LOCKOUT_THRESHOLD: '3', LOCKOUT_IDENTIFIER_THRESHOLD: '5', RATE_LIMIT_LOGIN: '0' });
+    service = await startAuthService({ ...ADMIN, LOCKOUT_THRESHOLD: '3', LOCKOUT_IDENTIFIER_THRESHOLD: '5', RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REGISTER: '0' });
     const res = await call<TokenPair>(service.url, 'POST', '/api/auth/login', { json: { email: ADMIN.BOOTSTRAP_ADMIN_EMAIL, password: ADMIN.BOOTSTRAP_ADMIN_PASSWORD } });
     admin = res.body.access_token;
   });
@@ -152,6 +152,110 @@ describe('lockout (SPEC §6)', () => {
   });
 });
 
+function expectRateLimited(res: JsonResponse): void {
+  expect(res.status).toBe(429);
+  expect(res.body).toEqual({ statusCode: 429, error: 'rate_limited', message: expect.any(String) });
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+}
+
+async function rateLimitedRows(service: RunningService, ips: string[]): Promise<LogRow[]> {
+  await service.app.get(SecurityLogService).beforeApplicationShutdown();
+  return service.dataSource.query(`SELECT event_type, user_id, identifier, ip, details FROM security_logs WHERE event_type = 'rate_limited' AND ip = ANY($1) ORDER BY id`, [ips]);
+}
+
+const LIMITS = { RATE_LIMIT_LOGIN: '3', RATE_LIMIT_REGISTER: '2', RATE_LIMIT_REFRESH: '4', LOCKOUT_THRESHOLD: '0', LOCKOUT_IDENTIFIER_THRESHOLD: '0' };
+
+describe('rate limits (SPEC §6)', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startAuthService(LIMITS);
+  });
+  afterAll(() => service?.close());
+
+  it('limits login, register and refresh per client address, each on its own counter, malformed requests included', async () => {
+    const [a, b] = clientAddresses(2);
+    const email = uniqueEmail('limits');
+    expect((await callFrom(a, service.url, 'POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } })).status).toBe(201);
+    expect((await callFrom(a, service.url, 'POST', '/api/auth/register', { json: { email: 'bad' } })).status).toBe(400);
+    expectRateLimited(await callFrom(a, service.url, 'POST', '/api/auth/register', { json: { email: uniqueEmail(), password: STRONG_PASSWORD } }));
+    expect((await callFrom(b, service.url, 'POST', '/api/auth/register', { json: { email: uniqueEmail(), password: STRONG_PASSWORD } })).status).toBe(201);
+
+    expect((await login(service, a, email, STRONG_PASSWORD)).status).toBe(200);
+    expect((await login(service, a, email, WRONG)).status).toBe(401);
+    expect((await callFrom(a, service.url, 'POST', '/api/auth/login', { json: {} })).status).toBe(400);
+    expectRateLimited(await login(service, a, email, STRONG_PASSWORD));
+    expect((await login(service, b, email, STRONG_PASSWORD)).status).toBe(200);
+
+    for (let i = 0; i < 4; i++) expect((await callFrom(a, service.url, 'POST', '/api/auth/refresh', { json: { refresh_token: 'rt_nope' } })).status).toBe(401);
+    expectRateLimited(await callFrom(a, service.url, 'POST', '/api/auth/refresh', { json: { refresh_token: 'rt_nope' } }));
+    // Routes without a limit are not counted: logout still answers.
+    expect((await callFrom(a, service.url, 'POST', '/api/auth/logout', { json: { refresh_token: 'rt_nope' } })).status).toBe(204);
+
+    const rows = await rateLimitedRows(service, [a, b]);
+    expect(rows.map((r) => [r.ip, r.details.limit, r.details.count])).toEqual([
+      [a, 'register', 1],
+      [a, 'login', 1],
+      [a, 'refresh', 1],
+    ]);
+  });
+
+  it('lets exactly the limit through from a parallel burst, and aggregates the refusals per client and minute', async () => {
+    const [a] = clientAddresses(1);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => login(service, a, uniqueEmail('burst'), WRONG)));
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(3);
+    answers.filter((r) => r.status !== 401).forEach(expectRateLimited);
+    const rows = await rateLimitedRows(service, [a]);
+    expect(rows.length).toBeLessThanOrEqual(2); // two only when the burst straddles a minute
+    expect(rows.reduce((sum, r) => sum + Number(r.details.count), 0)).toBe(27);
+  });
+
+  it('refuses an identifier of 10 000 characters as invalid, counted like any request', async () => {
+    const [a] = clientAddresses(1);
+    const res = await callFrom(a, service.url, 'POST', '/api/auth/login', { json: { email: 'x'.repeat(10_000), password: WRONG } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'validation_failed' });
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY: forged addresses all count as the connection\'s', async () => {
+    const [a] = clientAddresses(1);
+    const forged = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
+    const statuses = [];
+    for (const ip of forged) statuses.push((await callFrom(a, service.url, 'POST', '/api/auth/login', { json: { email: uniqueEmail(), password: WRONG }, headers: { 'x-forwarded-for': ip } })).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('rate limits behind a trusted proxy (TRUST_PROXY)', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startAuthService({ ...LIMITS, TRUST_PROXY: '1' });
+  });
+  afterAll(() => service?.close());
+
+  const from = (forwardedFor: string) => call(service.url, 'POST', '/api/auth/login', { json: { email: uniqueEmail(), password: WRONG }, headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('counts the client the proxy names, IPv6 clients by /64, whatever the client put before it', async () => {
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const statuses = [];
+    for (const host of ['1', 'ffff', 'abcd:1234:5678:9']) statuses.push((await from(`${prefix}:7:${host.includes(':') ? host : `:${host}`}`)).status);
+    expectRateLimited(await from(`${prefix}:7::2`));
+    expect(statuses).toEqual([401, 401, 401]);
+    expect((await from(`${prefix}:8::1`)).status).toBe(401);
+
+    // A huge forged chain before the proxy's entry: only the last hop counts, and it costs one counter.
+    const forged = Array.from({ length: 500 }, (_, i) => `10.9.${i >> 8}.${i & 255}`).join(', ');
+    const ipv4 = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    for (let i = 0; i < 3; i++) expect((await from(`${forged}, ${ipv4}`)).status).toBe(401);
+    expectRateLimited(await from(`10.0.0.1, ${ipv4}`));
+    expect((await from(`${ipv4}, 198.51.100.77`)).status).toBe(401);
+  });
+});
+
+function refreshFrom(service: RunningService, from: string): Promise<JsonResponse> {
+  return callFrom(from, service.url, 'POST', '/api/auth/refresh', { json: { refresh_token: 'rt_nope' } });
+}
+
 async function redisState(service: RunningService): Promise<string> {
   return (await call<{ redis: string }>(service.url, 'GET', '/health/ready')).body.redis;
 }
@@ -173,7 +277,7 @@ describe('counters shared by two instances through Redis (SPEC §6)', () => {
     const redis = new URL(process.env.TEST_REDIS_URL as string);
     proxy = new TcpProxy(Number(redis.port || 6379));
     await proxy.open();
-    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}${redis.pathname}`, LOCKOUT_THRESHOLD: '3', LOCKOUT_IDENTIFIER_THRESHOLD: '0', RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REGISTER: '0' };
+    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}${redis.pathname}`, LOCKOUT_THRESHOLD: '3', LOCKOUT_IDENTIFIER_THRESHOLD: '0', RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REGISTER: '0', RATE_LIMIT_REFRESH: '5' };
     a = await startAuthService(env);
     b = await startAuthService(env, a.database);
   });
@@ -198,6 +302,13 @@ describe('counters shared by two instances through Redis (SPEC §6)', () => {
     expect(ofType(await rows(a, other, [a, b]), 'account_locked')).toHaveLength(1);
   });
 
+  (withRedis ? it : it.skip)('(needs TEST_DATABASE_URL and TEST_REDIS_URL) a parallel burst over both instances gets exactly the limit through', async () => {
+    const [x] = clientAddresses(1);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => refreshFrom(i % 2 ? a : b, x)));
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(5);
+    answers.filter((r) => r.status !== 401).forEach(expectRateLimited);
+  });
+
   (withRedis ? it : it.skip)('(needs TEST_DATABASE_URL and TEST_REDIS_URL) falls back to per-instance counters while Redis is cut, and shares them again once it is back', async () => {
     const { email } = await register(a);
     const [x, y, z] = clientAddresses(3);
@@ -207,6 +318,12 @@ describe('counters shared by two instances through Redis (SPEC §6)', () => {
     expectLocked(await login(a, x, email, STRONG_PASSWORD)); // A's own counters still lock
     expect((await login(b, x, email, STRONG_PASSWORD)).status).toBe(200); // B's own counters never saw those failures
     expect((await login(b, y, email, STRONG_PASSWORD)).status).toBe(200);
+
+    // Each instance's own rate-limit counter: the limit per instance, neither all refused nor all let through.
+    for (const service of [a, b]) {
+      for (let i = 0; i < 5; i++) expect((await refreshFrom(service, z)).status).toBe(401);
+      expectRateLimited(await refreshFrom(service, z));
+    }
 
     await proxy.open();
     await until('both instances see Redis up', async () => (await redisState(a)) === 'up' && (await redisState(b)) === 'up');

@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
 import { RunningService, startAuthService } from './support/auth-service';
+import { NO_RATE_LIMITS } from './support/test-env';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 
 describe('accounts: register, login, me (SPEC §2)', () => {
@@ -8,7 +9,7 @@ describe('accounts: register, login, me (SPEC §2)', () => {
   let url: string;
 
   beforeAll(async () => {
-    service = await startAuthService();
+    service = await startAuthService(NO_RATE_LIMITS);
     url = service.url;
   });
   afterAll(() => service?.close());
@@ -142,11 +143,11 @@ describe('accounts: register, login, me (SPEC §2)', () => {
 
 describe('accounts: rehash at login when the argon2 parameters change', () => {
   it('stores a new hash with the new parameters at the next successful login', async () => {
-    const first = await startAuthService();
+    const first = await startAuthService(NO_RATE_LIMITS);
     const email = uniqueEmail();
     await call(first.url, 'POST', '/api/auth/register', { json: { email, password: STRONG_PASSWORD } });
     await first.stop();
-    const second = await startAuthService({ ARGON2_MEMORY_KIB: '2048', ARGON2_ITERATIONS: '2' }, first.database);
+    const second = await startAuthService({ ...NO_RATE_LIMITS, ARGON2_MEMORY_KIB: '2048', ARGON2_ITERATIONS: '2' }, first.database);
     try {
       const failed = await call(second.url, 'POST', '/api/auth/login', { json: { email, password: 'wrong password 99' } });
       expect(failed.status).toBe(401);

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
+import { RateLimit } from '../abuse/rate-limit.guard';
 import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -27,18 +28,21 @@ export class AuthController {
 
   @Post('register')
   @HttpCode(201)
+  @RateLimit('register')
   async register(@Body() dto: RegisterDto, @Client() client: RequestContext): Promise<UserResponseDto> {
     return { user: await this.registration.register(dto, client) };
   }
 
   @Post('login')
   @HttpCode(200)
+  @RateLimit('login')
   login(@Body() dto: LoginDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.logins.login(dto, client);
   }
 
   @Post('refresh')
   @HttpCode(200)
+  @RateLimit('refresh')
   refresh(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.lifecycle.refresh(dto.refresh_token, client);
   }

@@ -38,7 +38,8 @@ export interface AppConfig {
   };
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string };
   readonly argon2: { readonly memoryKib: number; readonly iterations: number; readonly parallelism: number };
-  readonly rateLimit: { readonly login: number; readonly refresh: number };
+  /** Requests a minute per client address; 0 turns that limit off. */
+  readonly rateLimit: { readonly login: number; readonly refresh: number; readonly register: number };
   readonly lockout: { readonly threshold: number; readonly identifierThreshold: number };
   readonly securityLog: { readonly retentionDays: number };
 }

@@ -30,7 +30,7 @@ describe('loadConfig (SPEC §1)', () => {
       clientId: 'tessera',
     });
     expect(config.argon2).toEqual({ memoryKib: 19456, iterations: 2, parallelism: 1 });
-    expect(config.rateLimit).toEqual({ login: 20, refresh: 60 });
+    expect(config.rateLimit).toEqual({ login: 20, refresh: 60, register: 10 });
     expect(config.lockout).toEqual({ threshold: 5, identifierThreshold: 20 });
     expect(config.keys.rotationDays).toBe(30);
     expect(config.securityLog.retentionDays).toBe(365);

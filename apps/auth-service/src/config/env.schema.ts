@@ -128,7 +128,11 @@ export function loadConfig(env: Env): AppConfig {
       iterations: int('ARGON2_ITERATIONS', 2, 1, 100),
       parallelism: int('ARGON2_PARALLELISM', 1, 1, 16),
     },
-    rateLimit: { login: int('RATE_LIMIT_LOGIN', 20, 0, 1000000), refresh: int('RATE_LIMIT_REFRESH', 60, 0, 1000000) },
+    rateLimit: {
+      login: int('RATE_LIMIT_LOGIN', 20, 0, 1000000),
+      refresh: int('RATE_LIMIT_REFRESH', 60, 0, 1000000),
+      register: int('RATE_LIMIT_REGISTER', 10, 0, 1000000),
+    },
     lockout: {
       threshold: int('LOCKOUT_THRESHOLD', 5, 0, 1000),
       identifierThreshold: int('LOCKOUT_IDENTIFIER_THRESHOLD', 20, 0, 100000),
