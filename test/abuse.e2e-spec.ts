@@ -331,3 +331,30 @@ describe('counters shared by two instances through Redis (SPEC §6)', () => {
     expectLocked(await login(b, z, email, STRONG_PASSWORD));
   });
 });
+
+describe('password policy when a password is set (SPEC §2, PASSWORD_MIN_LENGTH)', () => {
+  it('keeps an existing shorter password working at login, and applies the policy to registration and password change', async () => {
+    const short = 'river stone 42'; // 14 characters: allowed with PASSWORD_MIN_LENGTH=8, not with the default 15
+    const lenient = await startAuthService({ PASSWORD_MIN_LENGTH: '8' });
+    const email = uniqueEmail('short');
+    expect((await call(lenient.url, 'POST', '/api/auth/register', { json: { email, password: short } })).status).toBe(201);
+    await lenient.stop();
+    const strict = await startAuthService({}, lenient.database);
+    try {
+      const signedIn = await call<TokenPair>(strict.url, 'POST', '/api/auth/login', { json: { email, password: short } });
+      expect(signedIn.status).toBe(200);
+      const refused = await call(strict.url, 'POST', '/api/auth/register', { json: { email: uniqueEmail(), password: short } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.details).toEqual([{ field: 'password', message: 'password must be at least 15 characters' }]);
+      for (const weak of ['aaaaaaaaaaaaaaa', '123456789012345', ' '.repeat(16), 'abcdefghijklmnop']) {
+        const change = await call(strict.url, 'POST', '/api/auth/password', { token: signedIn.body.access_token, json: { current_password: short, new_password: weak } });
+        expect(change.status).toBe(400);
+        expect(change.body.details).toEqual([{ field: 'new_password', message: expect.stringMatching(/^new_password must not be a repetition or a sequence/) }]);
+      }
+      const change = await call(strict.url, 'POST', '/api/auth/password', { token: signedIn.body.access_token, json: { current_password: short, new_password: STRONG_PASSWORD } });
+      expect(change.status).toBe(204);
+    } finally {
+      await strict.close();
+    }
+  });
+});

@@ -102,6 +102,11 @@ describe('accounts: register, login, me (SPEC §2)', () => {
     ['a password of 129 code points', { password: '😀'.repeat(129) }, 'password'],
     ['a common password', { password: 'password1' }, 'password'],
     ['a common password in other case', { password: 'Qwertyuiop' }, 'password'],
+    ['a password of 14 characters (PASSWORD_MIN_LENGTH is 15)', { password: 'fourteen chars' }, 'password'],
+    ['a repeated character', { password: 'aaaaaaaaaaaaaaa' }, 'password'],
+    ['a sequence of digits', { password: '123456789012345' }, 'password'],
+    ['only spaces', { password: ' '.repeat(20) }, 'password'],
+    ['a sequence of letters', { password: 'abcdefghijklmnop' }, 'password'],
     ['a password that is a number', { password: 12345678 }, 'password'],
     ['a name over 100 characters', { name: 'n'.repeat(101) }, 'name'],
   ])('refuses %s with 400 validation_failed naming the field', async (_, patch, field) => {
@@ -120,10 +125,11 @@ describe('accounts: register, login, me (SPEC §2)', () => {
 
   it('accepts 128 code points (256 UTF-16 units) and does not truncate: the 127-point prefix does not sign in', async () => {
     const email = uniqueEmail();
-    const password = '😀'.repeat(120) + 'abcdefgh';
+    // 128 emoji, none following the one before (a repetition or a sequence would be refused).
+    const password = Array.from({ length: 128 }, (_, i) => String.fromCodePoint(0x1f600 + ((i * 7) % 67))).join('');
     expect((await register({ email, password })).status).toBe(201);
     expect((await login(email, password)).status).toBe(200);
-    expect((await login(email, password.slice(0, -1))).status).toBe(401);
+    expect((await login(email, [...password].slice(0, -1).join(''))).status).toBe(401);
   });
 
   it('normalises passwords with NFKC: full-width letters and the ASCII form are one password', async () => {

@@ -37,6 +37,8 @@ export interface AppConfig {
     readonly rotationDays: number;
   };
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string };
+  /** PASSWORD_MIN_LENGTH: applied when a password is set, not at login. */
+  readonly passwords: { readonly minLength: number };
   readonly argon2: { readonly memoryKib: number; readonly iterations: number; readonly parallelism: number };
   /** Requests a minute per client address; 0 turns that limit off. */
   readonly rateLimit: { readonly login: number; readonly refresh: number; readonly register: number };
