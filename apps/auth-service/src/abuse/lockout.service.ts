@@ -41,6 +41,10 @@ export interface LockState {
  * out each count once) places it, and the count starts afresh when the lock ends. A second counter
  * per key numbers the locks of a series for the doubling. Attempts refused while locked count
  * nothing. Unknown identifiers are counted exactly like known ones.
+ * Like the library's own `blockDuration`, the lock is placed by the failure that reaches the
+ * threshold exactly. Should Redis's reply to that increment be lost (a command timeout: the call then
+ * falls back to the in-process counter), the key stays over its threshold, and so locked, until its
+ * window ends, without an `account_locked` event: a longer lock, never a missed or a second one.
  */
 @Injectable()
 export class LockoutService {
