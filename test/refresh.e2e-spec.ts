@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { RunningService, startAuthService } from './support/auth-service';
 import { claimsOf, newSession, refresh, TokenPair } from './support/flows';
 import { call, STRONG_PASSWORD } from './support/http';
-import { usingPostgres } from './support/test-env';
+import { NO_RATE_LIMITS, usingPostgres } from './support/test-env';
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
 
@@ -14,7 +14,7 @@ async function sessionRevoked(service: RunningService, sid: string): Promise<boo
 describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startAuthService({ REFRESH_REUSE_GRACE: '0' });
+    service = await startAuthService({ ...NO_RATE_LIMITS, REFRESH_REUSE_GRACE: '0' });
   });
   afterAll(() => service?.close());
 
@@ -151,7 +151,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
 describe('refresh rotation with the default grace (10 s)', () => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startAuthService();
+    service = await startAuthService(NO_RATE_LIMITS);
   });
   afterAll(() => service?.close());
 
@@ -193,7 +193,7 @@ describe('refresh rotation with the default grace (10 s)', () => {
 describe.each([0, 10])('randomised interleaving (grace %i s)', (grace) => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startAuthService({ REFRESH_REUSE_GRACE: String(grace) });
+    service = await startAuthService({ ...NO_RATE_LIMITS, REFRESH_REUSE_GRACE: String(grace) });
   });
   afterAll(() => service?.close());
 
@@ -289,8 +289,8 @@ describe('two instances on one PostgreSQL database and Redis', () => {
   (bothParts ? it : it.skip)('(needs TEST_DATABASE_URL and TEST_REDIS_URL) split a race of 20 refreshes: strict gives one winner, grace gives one successor', async () => {
     const redis = { REDIS_URL: process.env.TEST_REDIS_URL as string };
     for (const grace of ['0', '10']) {
-      const a = await startAuthService({ ...redis, REFRESH_REUSE_GRACE: grace });
-      const b = await startAuthService({ ...redis, REFRESH_REUSE_GRACE: grace }, a.database);
+      const a = await startAuthService({ ...NO_RATE_LIMITS, ...redis, REFRESH_REUSE_GRACE: grace });
+      const b = await startAuthService({ ...NO_RATE_LIMITS, ...redis, REFRESH_REUSE_GRACE: grace }, a.database);
       try {
         const first = await newSession(a.url);
         const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(i % 2 ? b.url : a.url, first.refresh_token)));

@@ -3,6 +3,7 @@ import { ChainSealer } from '../apps/auth-service/src/security-log/chain-sealer.
 import { SecurityLogRetention } from '../apps/auth-service/src/security-log/retention.service';
 import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
 import { RunningService, startAuthService } from './support/auth-service';
+import { NO_RATE_LIMITS } from './support/test-env';
 import { claimsOf, login, newSession, refresh, TokenPair } from './support/flows';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 
@@ -30,7 +31,7 @@ describe('security log (SPEC §5)', () => {
   let service: RunningService;
   let admin: string;
   beforeAll(async () => {
-    service = await startAuthService({ ...ADMIN, REFRESH_REUSE_GRACE: '0' });
+    service = await startAuthService({ ...ADMIN, ...NO_RATE_LIMITS, REFRESH_REUSE_GRACE: '0' });
     admin = await adminToken(service);
   });
   afterAll(() => service?.close());
@@ -313,7 +314,7 @@ describe('tamper evidence and retention (SPEC §5)', () => {
   };
 
   beforeEach(async () => {
-    service = await startAuthService(ADMIN);
+    service = await startAuthService({ ...ADMIN, ...NO_RATE_LIMITS });
     admin = await adminToken(service);
     for (let i = 0; i < 5; i++) await newSession(service.url, 'chain');
   });
@@ -379,7 +380,7 @@ describe('admin users (SPEC §2 administration)', () => {
   let service: RunningService;
   let admin: string;
   beforeAll(async () => {
-    service = await startAuthService(ADMIN);
+    service = await startAuthService({ ...ADMIN, ...NO_RATE_LIMITS });
     admin = await adminToken(service);
   });
   afterAll(() => service?.close());
@@ -401,6 +402,7 @@ describe('admin users (SPEC §2 administration)', () => {
       user: { id: user.user.id, email: user.email, name: null, roles: ['user'], created_at: expect.any(String), disabled: false },
       status: 'active',
       sessions: [expect.objectContaining({ id: claimsOf(user.access_token).sid, ip: '127.0.0.1' })],
+      lock: { locked: false, locked_until: null, recent_failures: 0, locked_addresses: [] },
     });
     expect(detail.text).not.toMatch(/password|hash/i);
     for (const id of ['00000000-0000-4000-8000-000000000000', 'nope']) {

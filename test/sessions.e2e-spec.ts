@@ -8,7 +8,7 @@ import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 import { usingPostgres } from './support/test-env';
 
 // Many logins and refreshes from one address: the per-IP limits are not what these tests check.
-const NO_LIMITS = { RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REFRESH: '0' };
+const NO_LIMITS = { RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REFRESH: '0', RATE_LIMIT_REGISTER: '0' };
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 const me = (url: string, token: string) => call(url, 'GET', '/api/auth/me', { token });

@@ -15,3 +15,10 @@ export const BASE_ENV: Record<string, string> = {
 };
 
 export const usingPostgres = (): boolean => Boolean(process.env.TEST_DATABASE_URL);
+
+/**
+ * Rate limits off (SPEC §1: 0 turns a limit off), for test files that are not about them and make
+ * more registrations, logins or refreshes a minute from 127.0.0.1 than the defaults allow.
+ * test/abuse.e2e-spec.ts tests the limits.
+ */
+export const NO_RATE_LIMITS: Record<string, string> = { RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REFRESH: '0', RATE_LIMIT_REGISTER: '0' };

@@ -39,6 +39,12 @@ export class AdminUsersController {
     return this.users.setRoles(id, dto.roles, actor);
   }
 
+  @Post(':id/unlock')
+  @HttpCode(204)
+  unlock(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.users.unlock(id, actor);
+  }
+
   @Post(':id/revoke-sessions')
   @HttpCode(204)
   revokeSessions(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {

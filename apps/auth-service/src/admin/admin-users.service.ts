@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { LockoutService, LockState } from '../abuse/lockout.service';
 import { AppError } from '../common/app-error';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Transactions } from '../database/transactions';
 import { Actor } from '../common/request-context';
+import { SecurityLogRepository } from '../security-log/security-log.repository';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService, SessionView } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
@@ -23,6 +25,8 @@ export class AdminUsersService {
     private readonly sessions: SessionsService,
     private readonly securityLog: SecurityLogService,
     private readonly transactions: Transactions,
+    private readonly lockout: LockoutService,
+    private readonly logs: SecurityLogRepository,
   ) {}
 
   async list(query: AdminUsersQueryDto): Promise<{ items: AdminUser[]; next_cursor: string | null }> {
@@ -33,10 +37,22 @@ export class AdminUsersService {
     return { items: page.map(adminView), next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null };
   }
 
-  async get(id: string): Promise<{ user: AdminUser; status: 'active' | 'disabled'; sessions: Omit<SessionView, 'current'>[] }> {
+  async get(id: string): Promise<{ user: AdminUser; status: 'active' | 'disabled'; sessions: Omit<SessionView, 'current'>[]; lock: LockState }> {
     const account = await this.find(id);
     const sessions = (await this.sessions.listLive(account.id, '')).map(({ current: _, ...session }) => session);
-    return { user: adminView(account), status: account.disabled ? 'disabled' : 'active', sessions };
+    // Address locks are found through the log's lock events (the counters are keyed by hashes), then checked against the counters.
+    const since = new Date(Date.now() - LockoutService.LONGEST_LOCK_SECONDS * 1000);
+    const lock = await this.lockout.state(account.email, await this.logs.lockedAddresses(account.email, since));
+    return { user: adminView(account), status: account.disabled ? 'disabled' : 'active', sessions, lock };
+  }
+
+  /** Ends every lock of the account's identifier (identifier-wide and per address) and its failure counts. */
+  async unlock(id: string, actor: Actor): Promise<void> {
+    const account = await this.find(id);
+    await this.lockout.unlock(account.email);
+    await this.transactions.run(async ({ manager }) => {
+      await this.securityLog.record({ type: 'account_unlocked', userId: account.id, identifier: account.email, details: { actor_id: actor.id } }, actor.context, manager);
+    });
   }
 
   /**

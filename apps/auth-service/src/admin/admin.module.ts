@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AbuseModule } from '../abuse/abuse.module';
 import { AuthModule } from '../auth/auth.module';
 import { KeysModule } from '../keys/keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
@@ -12,7 +13,7 @@ import { SecurityLogsController } from './security-logs.controller';
 import { SecurityLogsService } from './security-logs.service';
 
 @Module({
-  imports: [AuthModule, KeysModule, SecurityLogModule, SessionsModule, UsersModule],
+  imports: [AbuseModule, AuthModule, KeysModule, SecurityLogModule, SessionsModule, UsersModule],
   controllers: [SecurityLogsController, AdminUsersController, AdminKeysController, ConsoleController],
   providers: [SecurityLogsService, AdminUsersService],
 })

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
 import { Claims } from '@tessera/verifier/nest';
+import { RateLimit } from '../abuse/rate-limit.guard';
 import type { RequestContext } from '../common/request-context';
 import { AccessTokenGuard } from './access-token.guard';
 import { CookieTransport } from './cookie-transport';
@@ -29,6 +30,7 @@ export class AuthController {
 
   @Post('register')
   @HttpCode(201)
+  @RateLimit('register')
   async register(@Body() dto: RegisterDto, @Client() client: RequestContext): Promise<UserResponseDto> {
     return { user: await this.registration.register(dto, client) };
   }
@@ -36,6 +38,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @CookieTransport('issue')
+  @RateLimit('login')
   login(@Body() dto: LoginDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.logins.login(dto, client);
   }
@@ -43,6 +46,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @CookieTransport('rotate')
+  @RateLimit('refresh')
   refresh(@Body() dto: RefreshTokenDto, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.lifecycle.refresh(dto.refresh_token, client);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { AbuseModule } from '../abuse/abuse.module';
 import { KeysModule } from '../keys/keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -16,7 +17,7 @@ import { SessionsController } from './sessions.controller';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
+  imports: [PassportModule, AbuseModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
   providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard],
   exports: [AccessTokenGuard, AccessTokenService, TokenLifecycleService],

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LockoutService } from '../abuse/lockout.service';
 import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
@@ -14,6 +15,9 @@ import { TokenResponseDto } from './dto/token-response.dto';
 /** How many times a login checks the password when the hash keeps changing under it (rehashes by concurrent logins). */
 export const MAX_PASSWORD_CHECKS = 3;
 
+/** SPEC §6: an address the account signed in from within this many days is spared the identifier-wide lock. */
+const KNOWN_ADDRESS_DAYS = 30;
+
 /** POST /api/auth/login (SPEC §2, §6). */
 @Injectable()
 export class LoginService {
@@ -23,19 +27,23 @@ export class LoginService {
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokenService,
     private readonly securityLog: SecurityLogService,
+    private readonly lockout: LockoutService,
   ) {}
 
   /**
    * An unknown email and a wrong password do the same work (one lookup, one argon2 verification)
    * and answer the same error, so neither the body nor the time tells whether an account exists.
+   * A locked attempt is refused before either (LockoutService.admit), whatever the password.
    */
   async login(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
     const email = normalizeEmail(dto.email);
     const password = normalizePassword(dto.password);
     const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
+    const counted = await this.lockout.admit(identifier, client, () => this.sessions.signedInRecentlyFrom(identifier, client.ip, KNOWN_ADDRESS_DAYS));
     let account = email.ok ? await this.users.findByEmail(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
+      await this.lockout.recordFailure(counted, null, client);
       this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } }, client);
       throw invalidCredentials();
     }
@@ -48,6 +56,7 @@ export class LoginService {
       const current: Account = account;
       const check = await this.hasher.verify(current.passwordHash, password);
       if (!check.valid || current.disabled) {
+        if (!check.valid) await this.lockout.recordFailure(counted, current.id, client);
         this.securityLog.enqueue({ type: 'login_failure', userId: current.id, identifier, details: { reason: check.valid ? 'disabled' : 'bad_password' } }, client);
         throw invalidCredentials();
       }

@@ -4,7 +4,7 @@ import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { checkPasswordPolicy, normalizePassword } from '../users/password-policy';
+import { normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersService } from '../users/users.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -31,7 +31,7 @@ export class PasswordService {
     const incorrect = (message: string) => new AppError('validation_failed', 'Request validation failed', [{ field: 'current_password', message }]);
     // 400, not 401: a 401 would make clients refresh their token and retry.
     if (!(await this.hasher.verify(account.passwordHash, currentPassword)).valid) throw incorrect('current_password is incorrect');
-    const policy = checkPasswordPolicy(dto.new_password, account.email);
+    const policy = this.users.checkNewPassword(dto.new_password, account.email);
     if (!policy.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'new_password', message: `new_password ${policy.message}` }]);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     for (let attempt = 1; ; attempt++) {

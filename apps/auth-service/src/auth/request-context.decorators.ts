@@ -13,7 +13,8 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   return { id: request.user.sub, context: requestContextOf(request) };
 });
 
-function requestContextOf(request: FastifyRequest): RequestContext {
+/** Also for guards that run before the handler (abuse/rate-limit.guard.ts). */
+export function requestContextOf(request: FastifyRequest): RequestContext {
   const userAgent = request.headers['user-agent'];
   // With TRUST_PROXY the address comes from X-Forwarded-For as sent: only an IP address is recorded.
   const ip = request.ip && isIP(request.ip) ? request.ip.toLowerCase() : null;

@@ -37,8 +37,11 @@ export interface AppConfig {
     readonly rotationDays: number;
   };
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string };
+  /** PASSWORD_MIN_LENGTH: applied when a password is set, not at login. */
+  readonly passwords: { readonly minLength: number };
   readonly argon2: { readonly memoryKib: number; readonly iterations: number; readonly parallelism: number };
-  readonly rateLimit: { readonly login: number; readonly refresh: number };
+  /** Requests a minute per client address; 0 turns that limit off. */
+  readonly rateLimit: { readonly login: number; readonly refresh: number; readonly register: number };
   readonly lockout: { readonly threshold: number; readonly identifierThreshold: number };
   readonly securityLog: { readonly retentionDays: number };
 }

@@ -30,8 +30,9 @@ describe('loadConfig (SPEC §1)', () => {
       clientId: 'tessera',
     });
     expect(config.argon2).toEqual({ memoryKib: 19456, iterations: 2, parallelism: 1 });
-    expect(config.rateLimit).toEqual({ login: 20, refresh: 60 });
+    expect(config.rateLimit).toEqual({ login: 20, refresh: 60, register: 10 });
     expect(config.lockout).toEqual({ threshold: 5, identifierThreshold: 20 });
+    expect(config.passwords).toEqual({ minLength: 15 });
     expect(config.keys.rotationDays).toBe(30);
     expect(config.securityLog.retentionDays).toBe(365);
   });
@@ -66,7 +67,13 @@ describe('loadConfig (SPEC §1)', () => {
     const lines = problems({ KEYS_ENCRYPTION_SECRET: 'tiny-secret', BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_PASSWORD: 'pw' });
     expect(lines.join('\n')).not.toContain('tiny-secret');
     expect(lines.join('\n')).not.toMatch(/"pw"/);
-    expect(lines).toContain('BOOTSTRAP_ADMIN_PASSWORD=(hidden): must be at least 8 characters');
+    expect(lines).toContain('BOOTSTRAP_ADMIN_PASSWORD=(hidden): must be at least 15 characters');
+  });
+
+  it('bounds PASSWORD_MIN_LENGTH to 8 … 64', () => {
+    expect(loadConfig({ PASSWORD_MIN_LENGTH: '64' }).passwords.minLength).toBe(64);
+    expect(problems({ PASSWORD_MIN_LENGTH: '7' })).toEqual(['PASSWORD_MIN_LENGTH="7": must be a whole number from 8 to 64 characters']);
+    expect(problems({ PASSWORD_MIN_LENGTH: '65' })).toHaveLength(1);
   });
 
   it('allows HS256 outside production', () => {
@@ -93,9 +100,16 @@ describe('loadConfig (SPEC §1)', () => {
     expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'not-an-email', BOOTSTRAP_ADMIN_PASSWORD: 'a long enough pass' })).toEqual([
       'BOOTSTRAP_ADMIN_EMAIL="not-an-email": must be an email address such as name@example.com',
     ]);
-    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'password123' })).toEqual([
+    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'password123', PASSWORD_MIN_LENGTH: '8' })).toEqual([
       expect.stringMatching(/^BOOTSTRAP_ADMIN_PASSWORD=\(hidden\): is too common/),
     ]);
+    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'short but fine' })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD=(hidden): must be at least 15 characters',
+    ]);
+    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: '1234567890123456' })).toEqual([
+      expect.stringMatching(/^BOOTSTRAP_ADMIN_PASSWORD=\(hidden\): must not be a repetition or a sequence/),
+    ]);
+    expect(loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'short but fine', PASSWORD_MIN_LENGTH: '8' }).bootstrapAdmin).toBeDefined();
     const config = loadConfig({ BOOTSTRAP_ADMIN_EMAIL: ' Admin@Example.com ', BOOTSTRAP_ADMIN_PASSWORD: 'a long enough pass' });
     expect(config.bootstrapAdmin).toEqual({ email: 'admin@example.com', password: 'a long enough pass' });
   });

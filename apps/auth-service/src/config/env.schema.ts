@@ -1,6 +1,6 @@
 import { AppConfig, resolveDataDir, SigningAlgorithm, TrustProxy } from './app-config';
 import { normalizeEmail } from '../users/email';
-import { checkPasswordPolicy } from '../users/password-policy';
+import { checkPasswordPolicy, DEFAULT_PASSWORD_MIN_LENGTH, PASSWORD_MIN_LENGTH_RANGE } from '../users/password-policy';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -99,6 +99,7 @@ export function loadConfig(env: Env): AppConfig {
     problems.push('KEYS_ENCRYPTION_SECRET_PREVIOUS=(hidden): every secret must be at least 32 bytes');
   }
 
+  const passwordMinLength = int('PASSWORD_MIN_LENGTH', DEFAULT_PASSWORD_MIN_LENGTH, PASSWORD_MIN_LENGTH_RANGE.min, PASSWORD_MIN_LENGTH_RANGE.max, ' characters');
   const adminEmailRaw = raw('BOOTSTRAP_ADMIN_EMAIL');
   const adminPassword = env.BOOTSTRAP_ADMIN_PASSWORD;
   let bootstrapAdmin: AppConfig['bootstrapAdmin'];
@@ -109,7 +110,7 @@ export function loadConfig(env: Env): AppConfig {
     if (adminPassword === undefined || adminPassword === '') {
       problems.push('BOOTSTRAP_ADMIN_PASSWORD: required when BOOTSTRAP_ADMIN_EMAIL is set');
     } else if (email?.ok) {
-      const policy = checkPasswordPolicy(adminPassword, email.value);
+      const policy = checkPasswordPolicy(adminPassword, email.value, passwordMinLength);
       if (!policy.ok) problems.push(`BOOTSTRAP_ADMIN_PASSWORD=(hidden): ${policy.message}`);
       else bootstrapAdmin = { email: email.value, password: adminPassword };
     }
@@ -123,12 +124,17 @@ export function loadConfig(env: Env): AppConfig {
     tokens: { issuer, audience, algorithm, accessTtl, refreshTtl, sessionMaxAge, reuseGrace, clockTolerance, clientId },
     keys: { encryptionSecret: secret, previousSecrets, rotationDays: int('KEY_ROTATION_DAYS', 30, 0, 3650, ' days') },
     bootstrapAdmin,
+    passwords: { minLength: passwordMinLength },
     argon2: {
       memoryKib: int('ARGON2_MEMORY_KIB', 19456, 1024, 4194304, ' KiB'),
       iterations: int('ARGON2_ITERATIONS', 2, 1, 100),
       parallelism: int('ARGON2_PARALLELISM', 1, 1, 16),
     },
-    rateLimit: { login: int('RATE_LIMIT_LOGIN', 20, 0, 1000000), refresh: int('RATE_LIMIT_REFRESH', 60, 0, 1000000) },
+    rateLimit: {
+      login: int('RATE_LIMIT_LOGIN', 20, 0, 1000000),
+      refresh: int('RATE_LIMIT_REFRESH', 60, 0, 1000000),
+      register: int('RATE_LIMIT_REGISTER', 10, 0, 1000000),
+    },
     lockout: {
       threshold: int('LOCKOUT_THRESHOLD', 5, 0, 1000),
       identifierThreshold: int('LOCKOUT_IDENTIFIER_THRESHOLD', 20, 0, 100000),

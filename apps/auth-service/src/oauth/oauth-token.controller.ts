@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, ValidationPipe } from '@nestjs/common';
 import type { TokenResponseDto } from '../auth/dto/token-response.dto';
+import { RateLimit } from '../abuse/rate-limit.guard';
 import { Client } from '../auth/request-context.decorators';
 import { AppError } from '../common/app-error';
 import type { RequestContext } from '../common/request-context';
@@ -27,6 +28,7 @@ export class OAuthTokenController {
 
   @Post('token')
   @HttpCode(200)
+  @RateLimit('refresh')
   token(@Body(TOKEN_REQUEST_PIPE) request: TokenRequest, @Client() client: RequestContext): Promise<TokenResponseDto> {
     return this.tokens.grant(request, client);
   }

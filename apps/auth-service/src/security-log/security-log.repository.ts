@@ -41,6 +41,17 @@ export class SecurityLogRepository {
     await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
 
+  /** The client addresses of the identifier's address-scoped `account_locked` events since `since` (security_logs_identifier_idx). */
+  async lockedAddresses(identifier: string, since: Date): Promise<string[]> {
+    const rows: { ip: string }[] = await this.logs.query(
+      `SELECT DISTINCT ip FROM security_logs
+        WHERE identifier = $1 AND created_at >= $2 AND event_type = 'account_locked' AND ip IS NOT NULL AND details->>'scope' = 'address'
+        LIMIT 1000`,
+      [identifier, since],
+    );
+    return rows.map((row) => row.ip);
+  }
+
   /** One page, newest first; reads one row more than asked to know whether a next page exists. */
   page(filters: LogFilters, cursor: LogCursor | undefined, limit: number): Promise<SecurityLog[]> {
     const qb = this.filtered(filters);

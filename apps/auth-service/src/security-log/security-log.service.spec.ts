@@ -54,3 +54,19 @@ describe('SecurityLogService.flush', () => {
     expect(stored[0]).toMatchObject({ identifier: 'a\uFFFDb\uFFFD', userAgent: 'ua\uFFFD', details: { reason: 'x\uFFFD' } });
   });
 });
+
+describe('SecurityLogService.enqueueAggregated', () => {
+  it('writes one row per client, identifier and minute with the count, at the latest at shutdown', async () => {
+    const { service, stored } = serviceWith(() => undefined);
+    const client = { requestId: 'r', ip: '10.0.0.1', userAgent: null };
+    for (let i = 0; i < 5; i++) service.enqueueAggregated({ type: 'login_failure', identifier: 'a@x.io', details: { reason: 'locked' } }, client);
+    service.enqueueAggregated({ type: 'rate_limited', details: { limit: 'login' } }, client);
+    await service.flush();
+    expect(stored).toEqual([]); // the minute is still open
+    await service.flushAll();
+    expect(stored.map((r) => [r.eventType, r.identifier, r.ip, r.details])).toEqual([
+      ['login_failure', 'a@x.io', '10.0.0.1', { reason: 'locked', count: 5 }],
+      ['rate_limited', null, '10.0.0.1', { limit: 'login', count: 1 }],
+    ]);
+  });
+});

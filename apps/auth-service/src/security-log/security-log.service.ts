@@ -5,6 +5,7 @@ import { RequestContext } from '../common/request-context';
 import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { DataKeys } from '../keys/data-keys.service';
 import { rowMac } from './chain';
+import { ClosedAggregate, EventAggregator } from './event-aggregator';
 import { SecurityEventInput, SecurityEventRecord } from './security-event';
 import { SecurityLog } from './security-log.entity';
 import { SecurityLogRepository } from './security-log.repository';
@@ -13,6 +14,7 @@ const FLUSH_INTERVAL_MS = 200;
 const FLUSH_SIZE = 200;
 const MAX_BUFFERED = 20_000;
 const MAX_DETAILS_BYTES = 2048;
+const MAX_OPEN_AGGREGATES = 10_000;
 
 /**
  * Records security events (SPEC §5). An event of a request that writes joins that request's
@@ -26,13 +28,21 @@ export class SecurityLogService implements OnApplicationShutdown {
   private readonly logger = new Logger('SecurityLog');
   private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private readonly aggregates = new EventAggregator(MAX_OPEN_AGGREGATES);
 
   constructor(
     private readonly logs: SecurityLogRepository,
     private readonly dataKeys: DataKeys,
     jobs: ScheduledJobs,
   ) {
-    jobs.schedule({ name: 'security-log.flush', everyMs: FLUSH_INTERVAL_MS, run: () => this.flush() });
+    jobs.schedule({
+      name: 'security-log.flush',
+      everyMs: FLUSH_INTERVAL_MS,
+      run: () => {
+        this.bufferAggregates(this.aggregates.close());
+        return this.flush();
+      },
+    });
   }
 
   /** The chain's HMAC key (SPEC §5): rows are MACed with it here, and sealed and verified with it by ChainSealer. */
@@ -45,7 +55,13 @@ export class SecurityLogService implements OnApplicationShutdown {
    * on-shutdown hooks), so that events of requests answered during the drain are written too; the
    * database closes after (TypeORM's module is global, so its shutdown hook runs last).
    */
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): Promise<void> {
+    return this.flushAll();
+  }
+
+  /** Closes every open aggregate, even of the current minute, and writes everything buffered. */
+  async flushAll(): Promise<void> {
+    this.bufferAggregates(this.aggregates.close(new Date(), true));
     await this.flush();
   }
 
@@ -56,11 +72,28 @@ export class SecurityLogService implements OnApplicationShutdown {
 
   /** In the background: for requests that write nothing. */
   enqueue(event: SecurityEventInput, context: RequestContext): void {
+    this.push(this.toRow(event, context));
+  }
+
+  /**
+   * In the background, aggregated (SPEC §5): one row per type, client, identifier and minute, with
+   * `details.count`, written once its minute is over (or at shutdown). For floods: `rate_limited`
+   * and `login_failure` with `reason: locked`.
+   */
+  enqueueAggregated(event: SecurityEventInput, context: RequestContext): void {
+    this.bufferAggregates(this.aggregates.add(event, context));
+  }
+
+  private bufferAggregates(closed: ClosedAggregate[]): void {
+    for (const { event, context, createdAt } of closed) this.push(this.toRow(event, context, createdAt));
+  }
+
+  private push(row: Omit<SecurityLog, 'id' | 'seq' | 'chain'>): void {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.error(`Security log buffer full (${MAX_BUFFERED}): dropping the oldest event`);
       this.buffer.shift();
     }
-    this.buffer.push(this.toRow(event, context));
+    this.buffer.push(row);
     if (this.buffer.length >= FLUSH_SIZE) void this.flush();
   }
 
@@ -99,7 +132,7 @@ export class SecurityLogService implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  private toRow(event: SecurityEventInput, context: RequestContext): Omit<SecurityLog, 'id' | 'seq' | 'chain'> {
+  private toRow(event: SecurityEventInput, context: RequestContext, createdAt = new Date()): Omit<SecurityLog, 'id' | 'seq' | 'chain'> {
     const record: SecurityEventRecord = {
       eventType: event.type,
       userId: event.userId ?? null,
@@ -109,7 +142,7 @@ export class SecurityLogService implements OnApplicationShutdown {
       sessionId: event.sessionId ?? null,
       requestId: storable(context.requestId?.slice(0, 64)),
       details: event.details ? boundedDetails(storableDetails(event.details)) : {},
-      createdAt: new Date(),
+      createdAt,
     };
     return { ...record, mac: rowMac(this.key, record) };
   }

@@ -171,6 +171,19 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Whether the account of `email` started a session from `ip` since `since`, revoked or not
+   * (sessions_user_ip_idx). One query whether or not the account exists.
+   */
+  async signedInFrom(email: string, ip: string, since: Date): Promise<boolean> {
+    const rows: unknown[] = await this.sessions.query(
+      `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE u.email = $1 AND s.ip = $2 AND s.created_at > $3 LIMIT 1`,
+      [email, ip, since],
+    );
+    return rows.length > 0;
+  }
+
   /** The user's live sessions (see `live`), most recently used first. */
   findLive(userId: string, now: Date): Promise<Session[]> {
     return this.sessions

@@ -188,6 +188,12 @@ export class SessionsService {
     return ids.length > 0;
   }
 
+  /** SPEC §6's known address: the account signed in from `ip` within the last `days` days. */
+  signedInRecentlyFrom(email: string, ip: string | null, days: number): Promise<boolean> {
+    if (!ip) return Promise.resolve(false);
+    return this.sessions.signedInFrom(email, ip.slice(0, 64), new Date(Date.now() - days * 86_400_000));
+  }
+
   isRevoked(sessionId: string): Promise<boolean> {
     return this.revoked.isRevoked(sessionId);
   }

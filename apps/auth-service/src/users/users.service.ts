@@ -1,10 +1,12 @@
 import { LockIds } from '../database/lock-ids';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
 import { NO_REQUEST, RequestContext } from '../common/request-context';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Checked } from './email';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordHasher } from './password-hasher.service';
 import { PublicUser, toPublicUser, User } from './user.entity';
@@ -29,10 +31,16 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly dataSource: DataSource,
     private readonly securityLog: SecurityLogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** The password policy (SPEC §2) with PASSWORD_MIN_LENGTH: for every password being set; the value is its NFKC form. */
+  checkNewPassword(password: string, email: string): Checked<string> {
+    return checkPasswordPolicy(password, email, this.config.passwords.minLength);
+  }
+
   async register(input: NewUser, context: RequestContext): Promise<PublicUser> {
-    const policy = checkPasswordPolicy(input.password, input.email);
+    const policy = this.checkNewPassword(input.password, input.email);
     if (!policy.ok) {
       throw new AppError('validation_failed', 'Request validation failed', [{ field: 'password', message: `password ${policy.message}` }]);
     }
@@ -104,7 +112,7 @@ export class UsersService {
    * transaction-scoped advisory lock, so exactly one creates it. Returns what happened.
    */
   async ensureBootstrapAdmin(email: string, password: string): Promise<'created' | 'exists'> {
-    const policy = checkPasswordPolicy(password, email);
+    const policy = this.checkNewPassword(password, email);
     if (!policy.ok) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD ${policy.message}`);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     return this.dataSource.transaction(async (manager) => {
