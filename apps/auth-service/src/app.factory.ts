@@ -6,8 +6,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
-import { registerBodyParsers, registerFormParser, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
+import { registerBodyParsers, registerFormParser, registerQueryGuard, registerRequestMetrics, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
+import { Metrics } from './infra/metrics.service';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerFormParser(fastify);
   registerResponseHeaders(fastify);
   registerQueryGuard(fastify);
+  registerRequestMetrics(fastify, app.get(Metrics));
   await app.register(helmet, {
     // The API serves JSON only: nothing on it may load or frame anything.
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },

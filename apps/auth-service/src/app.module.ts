@@ -13,6 +13,7 @@ import { createDataSource, runMigrations } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
+import { MetricsModule } from './infra/metrics.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -45,6 +46,7 @@ export class AppModule {
           },
         }),
         InfraModule,
+        MetricsModule,
         KeysModule,
         AuthModule,
         AdminModule,

@@ -27,6 +27,7 @@ export class KeyStore {
   private active: ActiveKey;
   private verification = new Map<string, { alg: SigningAlgorithm; key: KeyMaterial }>();
   private published: JWK[] = [];
+  private since: { active?: Date; next?: Date } = {};
 
   constructor(
     private readonly keys: KeysRepository,
@@ -46,6 +47,11 @@ export class KeyStore {
     return entry && entry.alg === header.alg ? entry.key : undefined;
   };
 
+  /** For metrics: when the active key began signing, and when the next key (if any) was published. */
+  timeline(): { activeSince?: Date; nextPublishedAt?: Date } {
+    return { activeSince: this.since.active, nextPublishedAt: this.since.next };
+  }
+
   jwks(): { keys: JWK[] } {
     return { keys: this.published };
   }
@@ -57,7 +63,10 @@ export class KeyStore {
     const published: JWK[] = [];
     let active: ActiveKey | undefined;
     let undecryptable = 0;
+    const since: { active?: Date; next?: Date } = {};
     for (const row of rows) {
+      if (row.status === 'active') since.active = row.activatedAt ?? row.createdAt;
+      if (row.status === 'next') since.next = row.createdAt;
       const alg = row.alg as SigningAlgorithm;
       const needsPrivate = row.status === 'active' || alg === 'HS256';
       let privateJwk: JWK | undefined;
@@ -88,5 +97,6 @@ export class KeyStore {
     this.active = active;
     this.verification = verification;
     this.published = published;
+    this.since = since;
   }
 }

@@ -26,6 +26,8 @@ export class SecurityLogService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('SecurityLog');
   private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** Events lost since start: pushed out of a full buffer, or refused by the database on their own. */
+  private dropped = 0;
 
   constructor(
     private readonly logs: SecurityLogRepository,
@@ -44,6 +46,11 @@ export class SecurityLogService implements BeforeApplicationShutdown {
     await this.flush();
   }
 
+  /** For metrics: events waiting in the background buffer, and events dropped since start. */
+  bufferStats(): { depth: number; dropped: number } {
+    return { depth: this.buffer.length, dropped: this.dropped };
+  }
+
   /** In the caller's transaction; `context` is the request the events come from (NO_REQUEST for none). */
   async record(events: SecurityEventInput | SecurityEventInput[], context: RequestContext, manager: EntityManager): Promise<void> {
     await this.logs.insert((Array.isArray(events) ? events : [events]).map((e) => this.toRow(e, context)), manager);
@@ -54,6 +61,7 @@ export class SecurityLogService implements BeforeApplicationShutdown {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.error(`Security log buffer full (${MAX_BUFFERED}): dropping the oldest event`);
       this.buffer.shift();
+      this.dropped++;
     }
     this.buffer.push(this.toRow(event, context));
     if (this.buffer.length >= FLUSH_SIZE) void this.flush();
@@ -84,6 +92,7 @@ export class SecurityLogService implements BeforeApplicationShutdown {
                 this.buffer.splice(0, batch.indexOf(row));
                 return;
               }
+              this.dropped++;
               this.logger.error(`Dropped a ${row.eventType} security event the database refused: ${(rowError as Error).message}`);
             }
           }
