@@ -91,7 +91,7 @@ describe('GET /metrics with METRICS_TOKEN set (SPEC §1)', () => {
   it('answers 401 in the SPEC shape without the token or with a wrong one, and the metrics with it', async () => {
     const none = await call(service.url, 'GET', '/metrics');
     expect(none.status).toBe(401);
-    expect(none.body).toEqual({ statusCode: 401, error: 'unauthorized', message: expect.any(String) });
+    expect(none.body).toEqual({ statusCode: 401, error: 'unauthorized', message: expect.any(String), request_id: expect.any(String) });
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
     for (const wrong of [`${TOKEN}x`, TOKEN.slice(0, -1), 'x']) {
       const res = await call(service.url, 'GET', '/metrics', { token: wrong });

@@ -22,6 +22,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(reply, name, value);
+    // The id of the request's log lines and security events (X-Request-Id), for support requests.
+    if (request?.id) body.request_id = request.id;
     httpAdapter.reply(reply, body, body.statusCode);
   }
 }
