@@ -8,6 +8,7 @@ import { AppLogger } from './common/app-logger';
 import { createRootLogger, loggingParams, requestIdOf } from './common/logging';
 import { registerBodyParsers, registerFormParser, registerQueryGuard, registerRequestMetrics, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
+import { setupOpenApi } from './common/openapi';
 import { Metrics } from './infra/metrics.service';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
@@ -48,6 +49,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     hsts: false, // set per request, only when the request came over TLS (see http-setup.ts)
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
+  setupOpenApi(app);
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
     methods: ['GET', 'POST', 'PUT', 'DELETE'],

@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DiscoveryDto, JwksDto } from './keys-response.dto';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { KeyStore } from './key-store.service';
@@ -8,6 +10,7 @@ import { KeyStore } from './key-store.service';
  */
 export const JWKS_MAX_AGE_SECONDS = 300;
 
+@ApiTags('discovery')
 @Controller('.well-known')
 export class KeysController {
   constructor(
@@ -15,6 +18,7 @@ export class KeysController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @ApiOkResponse({ type: JwksDto })
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   jwks() {
@@ -22,6 +26,7 @@ export class KeysController {
   }
 
   /** OpenID Connect Discovery / RFC 8414. Every URL comes from JWT_ISSUER, never from the request's Host. */
+  @ApiOkResponse({ type: DiscoveryDto })
   @Get('openid-configuration')
   @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   discovery() {
