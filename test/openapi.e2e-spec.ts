@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { AccessTokenGuard } from '../apps/auth-service/src/auth/access-token.guard';
 import { RunningService, startAuthService } from './support/auth-service';
 import { call } from './support/http';
 
@@ -15,9 +16,9 @@ type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation
  * Every route Nest registers, from the controllers' own metadata (what Nest's router explorer reads),
  * as "METHOD /path/{param}"; each is checked to be in Fastify's table too, so the list is what is served.
  */
-function nestRoutes(service: RunningService): string[] {
+function nestRoutes(service: RunningService): { route: string; bearer: boolean }[] {
   const fastify = service.app.getHttpAdapter().getInstance();
-  const routes: string[] = [];
+  const routes: { route: string; bearer: boolean }[] = [];
   for (const module of service.app.get(ModulesContainer).values()) {
     for (const controller of module.controllers.values()) {
       const type = controller.metatype as { prototype: Record<string, unknown> } | null;
@@ -31,7 +32,8 @@ function nestRoutes(service: RunningService): string[] {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const url = `/${[base, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '').join('/')}`;
         expect([url, fastify.hasRoute({ method, url })]).toEqual([url, true]);
-        routes.push(`${method} ${url.replace(/:(\w+)/g, '{$1}')}`);
+        const guards = [...((Reflect.getMetadata(GUARDS_METADATA, type) as unknown[]) ?? []), ...((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[]) ?? [])];
+        routes.push({ route: `${method} ${url.replace(/:(\w+)/g, '{$1}')}`, bearer: guards.includes(AccessTokenGuard) });
       }
     }
   }
@@ -55,8 +57,9 @@ describe('OpenAPI document (GET /docs/json)', () => {
     expect(JSON.stringify(doc.components)).toContain('"ErrorResponseDto"');
   });
 
-  it('documents every route the service serves, with its error answers', () => {
-    const served = nestRoutes(service);
+  it('documents every route the service serves: its success and error answers, and the Bearer scheme where it needs a token', () => {
+    const routes = nestRoutes(service);
+    const served = routes.map((r) => r.route);
     // The table really was read: the routes of every controller are in it.
     expect(served).toEqual(expect.arrayContaining(['POST /api/auth/login', 'GET /api/admin/users/{id}', 'GET /metrics', 'GET /.well-known/jwks.json', 'GET /health/ready', 'GET /admin']));
     const missing = served.filter((route) => {
@@ -69,7 +72,13 @@ describe('OpenAPI document (GET /docs/json)', () => {
       const op = doc.paths[path][method.toLowerCase()];
       const errorRef = op.responses['500']?.content?.['application/json']?.schema.$ref;
       expect([route, errorRef]).toEqual([route, '#/components/schemas/ErrorResponseDto']);
-      expect([route, Object.keys(op.responses).some((status) => /^2\d\d$/.test(status))]).toEqual([route, true]);
+      // Documented, not merely listed: swagger lists an undecorated route too, with a bare `200: { description: '' }`.
+      const documented = Object.entries(op.responses).some(([status, answer]) => /^2\d\d$/.test(status) && (answer.content !== undefined || (answer as { description?: string }).description !== ''));
+      expect([route, documented, (op as { tags?: string[] }).tags?.length ?? 0]).toEqual([route, true, 1]);
+    }
+    for (const { route, bearer } of routes) {
+      const [method, path] = route.split(' ');
+      expect([route, doc.paths[path][method.toLowerCase()].security]).toEqual([route, bearer ? [{ bearer: [] }] : route === 'GET /metrics' ? [{ metrics: [] }] : undefined]);
     }
   });
 
