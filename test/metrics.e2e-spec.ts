@@ -72,6 +72,7 @@ describe('GET /metrics, open (METRICS_TOKEN unset) (SPEC §2 Operations)', () =>
     expect(sample(text, 'tessera_security_log_buffer_depth')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'tessera_security_log_buffer_dropped')).toBe(0);
     expect(sample(text, 'tessera_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'tessera_db_pool_connections{state="idle"}')).toBeLessThanOrEqual(sample(text, 'tessera_db_pool_connections{state="total"}') as number);
     expect(sample(text, 'tessera_db_pool_connections{state="waiting"}')).toBeGreaterThanOrEqual(0);
     // No REDIS_URL: no Redis gauge rather than a misleading 0.
     expect(text).not.toMatch(/^tessera_redis_up /m);

@@ -51,11 +51,7 @@ export class MetricsGauges implements OnModuleInit {
     gauge('tessera_signing_key_next_lead_seconds', 'Seconds the next signing key has been published ahead of signing (0: no next key)', (set) =>
       set(secondsSince(this.keys.timeline().nextPublishedAt)),
     );
-    gauge('tessera_security_log_sealed_seq', 'Sequence number of the sealed head of the security log chain', async (set) => set((await this.sealingStatus()).headSeq));
-    gauge('tessera_security_log_unsealed_rows', 'Security events written but not yet sealed into the chain', async (set) => set((await this.sealingStatus()).unsealedRows));
-    gauge('tessera_security_log_sealing_lag_seconds', 'Age of the oldest unsealed security event (0: none waiting)', async (set) => set((await this.sealingStatus()).lagSeconds));
-    gauge('tessera_security_log_buffer_depth', 'Security events waiting in the background buffer', (set) => set(this.securityLog.bufferStats().depth));
-    gauge('tessera_security_log_buffer_dropped', 'Security events dropped since start (buffer full, or refused by the database)', (set) => set(this.securityLog.bufferStats().dropped));
+    // Read before the gauges below put their own queries on the pool, so that a scrape does not count itself as waiting.
     gauge(
       'tessera_db_pool_connections',
       'Database pool connections by state (total, idle, waiting clients)',
@@ -68,6 +64,11 @@ export class MetricsGauges implements OnModuleInit {
       },
       ['state'],
     );
+    gauge('tessera_security_log_sealed_seq', 'Sequence number of the sealed head of the security log chain', async (set) => set((await this.sealingStatus()).headSeq));
+    gauge('tessera_security_log_unsealed_rows', 'Security events written but not yet sealed into the chain', async (set) => set((await this.sealingStatus()).unsealedRows));
+    gauge('tessera_security_log_sealing_lag_seconds', 'Age of the oldest unsealed security event (0: none waiting)', async (set) => set((await this.sealingStatus()).lagSeconds));
+    gauge('tessera_security_log_buffer_depth', 'Security events waiting in the background buffer', (set) => set(this.securityLog.bufferStats().depth));
+    gauge('tessera_security_log_buffer_dropped', 'Security events dropped since start (buffer full, or refused by the database)', (set) => set(this.securityLog.bufferStats().dropped));
     // Without REDIS_URL there is no Redis to be up or down: no gauge rather than a misleading 0.
     if (this.redis.configured) gauge('tessera_redis_up', 'Whether the Redis connection is up (1) or down (0)', (set) => set(this.redis.up ? 1 : 0));
   }
