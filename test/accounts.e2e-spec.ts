@@ -77,7 +77,7 @@ describe('accounts: register, login, me (SPEC §2)', () => {
     const malformed = await login('not-an-email', 'not the password 123');
     for (const r of [wrong, unknown, malformed]) {
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: 'Invalid email or password' });
+      expect(r.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: 'Invalid email or password', request_id: expect.any(String) });
     }
   });
 

@@ -16,10 +16,10 @@ describe('errors', () => {
   const JSON_TYPE = { 'content-type': 'application/json' };
   const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
   /** Bytes as they are (call() sends text, which fetch encodes as UTF-8). */
-  async function rawPost(path: string, body: Buffer, contentType: string): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
+  async function rawPost(path: string, body: Buffer, contentType: string): Promise<{ status: number; text: string; body: Record<string, unknown>; headers: Headers }> {
     const res = await fetch(`${service.url}${path}`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType } });
     const text = await res.text();
-    return { status: res.status, text, body: JSON.parse(text) };
+    return { status: res.status, text, body: JSON.parse(text), headers: res.headers };
   }
 
   it('accepts an explicit charset=utf-8 and a body starting with a byte-order mark', async () => {
@@ -30,7 +30,7 @@ describe('errors', () => {
 
   const LEAKS = /at \w+ \(|node_modules|stack|QueryFailedError|typeorm|fastify|SELECT |INSERT |postgres|pglite|SyntaxError|Unexpected token/i;
 
-  const cases: [string, () => Promise<{ status: number; text: string; body: Record<string, unknown> }>, number, string][] = [
+  const cases: [string, () => Promise<{ status: number; text: string; body: Record<string, unknown>; headers: Headers }>, number, string][] = [
     ['invalid JSON', () => call(service.url, 'POST', '/api/auth/login', { body: '{"email": ', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json'],
     ['a JSON array body', () => call(service.url, 'POST', '/api/auth/login', { body: '[1,2]', headers: { 'content-type': 'application/json' } }), 400, 'validation_failed'],
     ['a JSON string body', () => call(service.url, 'POST', '/api/auth/login', { body: '"hi"', headers: { 'content-type': 'application/json' } }), 400, 'validation_failed'],
@@ -61,8 +61,10 @@ describe('errors', () => {
     const res = await send();
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ statusCode: status, error: code, message: expect.any(String) });
-    expect(Object.keys(res.body).every((k) => ['statusCode', 'error', 'message', 'details'].includes(k))).toBe(true);
+    expect(Object.keys(res.body).every((k) => ['statusCode', 'error', 'message', 'details', 'request_id'].includes(k))).toBe(true);
     expect(res.text).not.toMatch(LEAKS);
+    // The id of the request's log lines, as the response header says.
+    expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
   });
 
   it('answers 401 without a token with WWW-Authenticate: Bearer', async () => {
@@ -117,7 +119,7 @@ describe('errors', () => {
       await proxy.cut();
       const res = await call(other.url, 'POST', '/api/auth/login', { json: { email: 'a@b.co', password: 'whatever 123' } });
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable' });
+      expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable', request_id: expect.any(String) });
       expect(res.text).not.toMatch(LEAKS);
       expect((await call(other.url, 'GET', '/health/ready')).status).toBe(503);
       expect((await call(other.url, 'GET', '/health/live')).status).toBe(200);

@@ -50,7 +50,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     const second = (await refresh(service.url, first.refresh_token)).body;
     const reuse = await refresh(service.url, first.refresh_token);
     expect(reuse.status).toBe(401);
-    expect(reuse.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'reused', message: expect.any(String) });
+    expect(reuse.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'reused', message: expect.any(String), request_id: expect.any(String) });
     expect(await sessionRevoked(service, claimsOf(first.access_token).sid as string)).toBe(true);
     expect((await refresh(service.url, second.refresh_token)).body.reason).toBe('revoked');
     const me = await call(service.url, 'GET', '/api/auth/me', { token: second.access_token });
@@ -65,7 +65,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(19);
     // Every loser presented a used token: reuse, even after the first loser's revocation (SPEC §4).
-    for (const a of answers.filter((x) => x.status === 401)) expect(a.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'reused', message: expect.any(String) });
+    for (const a of answers.filter((x) => x.status === 401)) expect(a.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'reused', message: expect.any(String), request_id: expect.any(String) });
     const sid = claimsOf(first.access_token).sid as string;
     expect(await sessionRevoked(service, sid)).toBe(true);
     // Each attempt is recorded; only the first revoked anything.
@@ -93,7 +93,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
   ])('answers %s with 401 invalid_grant reason unknown', async (_, token) => {
     const res = await refresh(service.url, token);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'unknown', message: expect.any(String) });
+    expect(res.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'unknown', message: expect.any(String), request_id: expect.any(String) });
   });
 
   it.each([

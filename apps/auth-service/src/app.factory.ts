@@ -4,12 +4,14 @@ import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
 import { corsPolicy } from './common/cors';
-import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
+import { createRootLogger, loggingParams, requestIdOf } from './common/logging';
+import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
+import { setupOpenApi } from './common/openapi';
+import { Metrics } from './infra/metrics.service';
 
 /** Bodies over 16 KiB are refused with 413 (SPEC §2). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -23,14 +25,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.http.trustProxy,
-    genReqId: () => randomUUID(),
+    // The request id of every log line, error body and security event (X-Request-Id, echoed).
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdOf(request.headers['x-request-id']),
     // Errors Fastify raises before routing (a malformed percent-encoding): same shape as the rest.
-    frameworkErrors: (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      void reply.code(400).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL' });
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).header('x-request-id', request.id).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL', request_id: request.id });
     },
   });
-  const logger = options.logLevels === false ? false : new AppLogger('Tessera', { logLevels: options.logLevels ?? ['log', 'warn', 'error'] });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const logging = loggingParams(createRootLogger(options.logLevels ?? ['log', 'warn', 'error']));
+  const logger = new AppLogger(logging);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logging), adapter, {
     bodyParser: false,
     abortOnError: false,
     logger,
@@ -41,6 +45,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerResponseHeaders(fastify);
   registerGracefulClose(fastify);
   registerQueryGuard(fastify);
+  registerRequestMetrics(fastify, app.get(Metrics));
   await app.register(helmet, {
     // The API serves JSON only: nothing on it may load or frame anything.
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -49,6 +54,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
   await app.register(fastifyCookie, { hook: false });
+  setupOpenApi(app);
   app.enableCors({ delegator: corsPolicy(config.http.corsOrigins) });
   await app.init();
   return app;

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule, Params as LoggingParams } from 'nestjs-pino';
 import { DataSourceOptions } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -15,6 +16,7 @@ import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationsModule } from './revocations/revocations.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { MetricsModule } from './infra/metrics.module';
 import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
 
 @Global()
@@ -28,11 +30,12 @@ class ConfigHolderModule {
 @Module({})
 export class AppModule {
   /** The whole service for one validated configuration (tests pass their own; main passes the environment's). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logging: LoggingParams): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigHolderModule.forRoot(config),
+        LoggerModule.forRoot(logging),
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres', autoLoadEntities: true, synchronize: false, retryAttempts: config.db.driver === 'postgres' ? 5 : 1, retryDelay: 2000, toRetry: (error: unknown) => !(error instanceof DataDirLockedError) && config.db.driver === 'postgres' }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
@@ -47,6 +50,7 @@ export class AppModule {
           },
         }),
         InfraModule,
+        MetricsModule,
         KeysModule,
         AuthModule,
         OAuthModule,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/env.schema';
 import { AppConfig } from './config/app-config';
@@ -14,13 +15,14 @@ async function main(): Promise<void> {
   }
   try {
     const app = await createApp(config);
+    const logger = new Logger('Tessera');
     // SIGTERM/SIGINT: stop accepting, drain in-flight requests, run every shutdown hook (the
     // database and PGlite close, the DATA_DIR lock is released), then exit 0.
     let closing = false;
     const shutdown = (signal: string) => {
       if (closing) return;
       closing = true;
-      process.stdout.write(`${signal}: shutting down\n`);
+      logger.log(`${signal}: shutting down`);
       const force = setTimeout(() => process.exit(1), 25_000);
       force.unref();
       app.close().then(
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     const database = config.db.driver === 'postgres' ? 'PostgreSQL' : `embedded PostgreSQL in ${config.db.dataDir}`;
-    process.stdout.write(`Tessera listening on http://${config.http.host}:${port} (database: ${database})\n`);
+    // A JSON line like every other (tests and scripts find the address in it).
+    logger.log(`Tessera listening on http://${config.http.host}:${port} (database: ${database})`);
   } catch (error) {
     process.stderr.write(`Tessera could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

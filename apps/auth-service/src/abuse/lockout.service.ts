@@ -3,6 +3,7 @@ import { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Metrics } from '../infra/metrics.service';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { clientKey, identifierKey } from './counter-keys';
 import { consumedPoints, CounterStore } from './counter-store';
@@ -59,6 +60,7 @@ export class LockoutService {
     @Inject(APP_CONFIG) config: AppConfig,
     store: CounterStore,
     private readonly securityLog: SecurityLogService,
+    private readonly metrics: Metrics,
   ) {
     const { threshold, identifierThreshold } = config.lockout;
     if (threshold > 0) this.failures.address = store.counter('lockout-address', threshold, WINDOW_SECONDS);
@@ -128,6 +130,7 @@ export class LockoutService {
     const seconds = lockSeconds(lockNumber);
     await failures.block(key, seconds);
     this.securityLog.enqueue({ type: 'account_locked', userId, identifier: attempt.identifier, details: { scope, seconds, lock_number: lockNumber } }, client);
+    this.metrics.lockout(scope);
   }
 
   /** Milliseconds left of the lock of that scope, 0 when not locked. */

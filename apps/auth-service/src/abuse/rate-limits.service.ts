@@ -3,6 +3,7 @@ import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Metrics } from '../infra/metrics.service';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { clientKey } from './counter-keys';
 import { CounterStore } from './counter-store';
@@ -25,6 +26,7 @@ export class RateLimits {
     @Inject(APP_CONFIG) config: AppConfig,
     store: CounterStore,
     private readonly securityLog: SecurityLogService,
+    private readonly metrics: Metrics,
   ) {
     for (const kind of ['login', 'register', 'refresh'] as const) {
       const limit = config.rateLimit[kind];
@@ -41,6 +43,7 @@ export class RateLimits {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       this.securityLog.enqueueAggregated({ type: 'rate_limited', details: { limit: kind } }, client);
+      this.metrics.rateLimited(kind);
       const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
       throw new AppError('rate_limited', 'Too many requests; try again later', undefined, undefined, { 'Retry-After': retryAfter });
     }

@@ -1,4 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
 import type { FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -39,10 +41,13 @@ function notBuilt(): AppError {
  * `npm run build` into dist/console. The page loads without authentication; every piece of data
  * comes from the admin API with the admin's Bearer token.
  */
+@ApiTags('admin console')
 @Controller('admin')
 export class ConsoleController {
   private readonly dir = consoleDir();
 
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'the admin console (a static page; it signs in through the API)' })
   @Get()
   async page(@Res() reply: FastifyReply): Promise<void> {
     let html: Buffer;
@@ -59,6 +64,9 @@ export class ConsoleController {
       .send(html);
   }
 
+  @ApiProduces('application/javascript', 'text/css')
+  @ApiOkResponse({ description: 'a file of the console' })
+  @ApiErrors(404)
   @Get('assets/:file')
   async asset(@Param('file') file: string, @Res() reply: FastifyReply): Promise<void> {
     const match = ASSET.exec(file);

@@ -1,3 +1,6 @@
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
+import { SecurityLogPageDto, VerifyResultDto } from './dto/admin-responses.dto';
 import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccessTokenGuard } from '../auth/access-token.guard';
@@ -7,17 +10,25 @@ import { Roles, TesseraRolesGuard } from '@tessera/verifier/nest';
 import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
 import { SecurityLogsService } from './security-logs.service';
 
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/admin/security-logs')
 @UseGuards(AccessTokenGuard, TesseraRolesGuard)
 @Roles('admin')
 export class SecurityLogsController {
   constructor(private readonly logs: SecurityLogsService) {}
 
+  @ApiOkResponse({ type: SecurityLogPageDto, description: 'newest first' })
+  @ApiErrors(400)
   @Get()
   list(@Query() query: SecurityLogQueryDto, @CurrentActor() actor: Actor) {
     return this.logs.list(query, actor);
   }
 
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'the matching events, streamed as a download', schema: { type: 'string' } })
+  @ApiErrors(400)
   @Get('export')
   @Header('Cache-Control', 'no-store')
   export(@Query() query: SecurityLogExportDto, @CurrentActor() actor: Actor, @Res() reply: FastifyReply) {
@@ -28,6 +39,7 @@ export class SecurityLogsController {
       .send(this.logs.export(query, actor));
   }
 
+  @ApiOkResponse({ type: VerifyResultDto })
   @Get('verify')
   verify(@CurrentActor() actor: Actor) {
     return this.logs.verify(actor);

@@ -1,3 +1,5 @@
+import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AccessTokenClaims } from '@tessera/verifier';
 import { Claims } from '@tessera/verifier/nest';
@@ -18,6 +20,7 @@ import { RegistrationService } from './registration.service';
 import { UsersService } from '../users/users.service';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
+@ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -28,6 +31,8 @@ export class AuthController {
     private readonly lifecycle: TokenLifecycleService,
   ) {}
 
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiErrors(400, 409, 429)
   @Post('register')
   @HttpCode(201)
   @RateLimit('register')
@@ -35,6 +40,8 @@ export class AuthController {
     return { user: await this.registration.register(dto, client) };
   }
 
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(400, 401, 429)
   @Post('login')
   @HttpCode(200)
   @CookieTransport('issue')
@@ -43,6 +50,8 @@ export class AuthController {
     return this.logins.login(dto, client);
   }
 
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(400, 401, 429)
   @Post('refresh')
   @HttpCode(200)
   @CookieTransport('rotate')
@@ -51,6 +60,8 @@ export class AuthController {
     return this.lifecycle.refresh(dto.refresh_token, client);
   }
 
+  @ApiNoContentResponse({ description: 'the session of that refresh token is revoked (an unknown or used token: 204 too)' })
+  @ApiErrors(400)
   @Post('logout')
   @HttpCode(204)
   @CookieTransport('end')
@@ -58,6 +69,9 @@ export class AuthController {
     return this.lifecycle.logout(dto.refresh_token, client);
   }
 
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'every session of the user is revoked' })
+  @ApiErrors(401)
   @Post('logout-all')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
@@ -66,6 +80,9 @@ export class AuthController {
   }
 
   /** RFC 7009: 200 whatever the token (JSON or form-encoded). */
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiOkResponse({ description: 'RFC 7009: 200 whatever the token', schema: { type: 'object', additionalProperties: false } })
+  @ApiErrors(400)
   @Post('revoke')
   @HttpCode(200)
   async revoke(@Body() dto: RevokeDto, @Client() client: RequestContext): Promise<Record<string, never>> {
@@ -73,12 +90,18 @@ export class AuthController {
     return {};
   }
 
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors(401)
   @Get('me')
   @UseGuards(AccessTokenGuard)
   async me(@Claims() claims: AccessTokenClaims): Promise<UserResponseDto> {
     return { user: await this.users.profile(claims.sub) };
   }
 
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'changed; every other session is revoked' })
+  @ApiErrors(400, 401)
   @Post('password')
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)

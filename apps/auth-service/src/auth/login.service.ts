@@ -4,6 +4,7 @@ import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { Metrics } from '../infra/metrics.service';
 import { normalizeEmail } from '../users/email';
 import { normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
@@ -28,14 +29,19 @@ export class LoginService {
     private readonly accessTokens: AccessTokenService,
     private readonly securityLog: SecurityLogService,
     private readonly lockout: LockoutService,
+    private readonly metrics: Metrics,
   ) {}
+
+  login(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
+    return this.metrics.counted('login', this.attempt(dto, client));
+  }
 
   /**
    * An unknown email and a wrong password do the same work (one lookup, one argon2 verification)
    * and answer the same error, so neither the body nor the time tells whether an account exists.
    * A locked attempt is refused before either (LockoutService.admit), whatever the password.
    */
-  async login(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
+  private async attempt(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
     const email = normalizeEmail(dto.email);
     const password = normalizePassword(dto.password);
     const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);

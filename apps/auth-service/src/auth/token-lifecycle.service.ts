@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
+import { Metrics } from '../infra/metrics.service';
 import { RefreshFailure } from '../sessions/rotation';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -24,15 +25,20 @@ export class TokenLifecycleService {
     private readonly accessTokens: AccessTokenService,
     private readonly verifier: AccessTokenVerifier,
     private readonly securityLog: SecurityLogService,
+    private readonly metrics: Metrics,
   ) {}
 
-  async refresh(presented: string, context: RequestContext): Promise<TokenResponseDto> {
+  refresh(presented: string, context: RequestContext): Promise<TokenResponseDto> {
+    return this.metrics.counted('refresh', this.rotate(presented, context));
+  }
+
+  private async rotate(presented: string, context: RequestContext): Promise<TokenResponseDto> {
     const result = await this.sessions.rotate(presented, context);
     if (!result.ok) {
       // A reuse was recorded with the revocation; other failures recorded no event, so theirs is batched.
       if (result.reason !== 'reused') {
         this.securityLog.enqueue({ type: 'refresh_failed', userId: result.userId, sessionId: result.sessionId, details: { reason: result.reason } }, context);
-      }
+      } else this.metrics.reuseDetected();
       throw invalidGrant(result.reason);
     }
     // Roles and status were read under the rotation's lock: a role change or a disabled account takes effect here.

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
+import { createRootLogger, loggingParams } from '../common/logging';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { ConfigError, loadConfig } from '../config/env.schema';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   try {
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'], abortOnError: false });
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, loggingParams(createRootLogger(['error']))), { logger: ['error'], abortOnError: false });
     try {
       const rotation = app.get(KeyRotation);
       const { kid } = await rotation.rotate({ urgent, via: 'cli' });

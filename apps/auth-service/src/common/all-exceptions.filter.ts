@@ -26,6 +26,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(reply, name, value);
+    // The id of the request's log lines and security events (X-Request-Id), for support requests.
+    if (request?.id) (body as { request_id?: string }).request_id = String(request.id);
     httpAdapter.reply(reply, body, status);
   }
 }

@@ -10,9 +10,9 @@ const API_CORS: Omit<FastifyCorsOptions, 'origin'> = {
   // Cookie mode (SPEC §2) needs credentialed requests; only listed origins ever get them.
   credentials: true,
   methods: ['GET', 'POST', 'PUT', 'DELETE'],
-  allowedHeaders: ['Authorization', 'Content-Type', 'X-Token-Transport'],
-  // A client backs off by it after 429 and 503.
-  exposedHeaders: ['Retry-After'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'X-Token-Transport', 'X-Request-Id'],
+  // A client backs off by Retry-After after 429 and 503, and quotes X-Request-Id when it reports a problem.
+  exposedHeaders: ['Retry-After', 'X-Request-Id'],
   maxAge: 600,
 };
 

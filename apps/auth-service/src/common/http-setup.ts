@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Metrics } from '../infra/metrics.service';
 import { AppError } from './app-error';
 import { TOKEN_ENDPOINT_PATH } from './oauth-error-shape';
 import { unknownFieldsError } from './validation-details';
@@ -178,5 +179,17 @@ export function registerGracefulClose(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
     done(null, payload);
+  });
+}
+
+/**
+ * Request durations by route pattern (`/api/admin/users/:id`), never the raw URL, so that the label
+ * set stays bounded whatever clients send; requests matching no route count as `unmatched`.
+ * Fastify measures the time itself (`reply.elapsedTime`): nothing is allocated per request here.
+ */
+export function registerRequestMetrics(fastify: FastifyInstance, metrics: Metrics): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }

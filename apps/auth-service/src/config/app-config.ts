@@ -44,6 +44,8 @@ export interface AppConfig {
   readonly rateLimit: { readonly login: number; readonly refresh: number; readonly register: number };
   readonly lockout: { readonly threshold: number; readonly identifierThreshold: number };
   readonly securityLog: { readonly retentionDays: number };
+  /** `token`: METRICS_TOKEN; undefined leaves GET /metrics open. */
+  readonly metrics: { readonly token?: string };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -11,7 +11,7 @@ export class ConfigError extends Error {
 }
 
 const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
-const SECRET_NAMES = new Set(['KEYS_ENCRYPTION_SECRET', 'KEYS_ENCRYPTION_SECRET_PREVIOUS', 'BOOTSTRAP_ADMIN_PASSWORD']);
+const SECRET_NAMES = new Set(['KEYS_ENCRYPTION_SECRET', 'KEYS_ENCRYPTION_SECRET_PREVIOUS', 'BOOTSTRAP_ADMIN_PASSWORD', 'METRICS_TOKEN']);
 
 /**
  * Reads every variable of SPEC §1 and reports every problem at once, one line each:
@@ -140,6 +140,7 @@ export function loadConfig(env: Env): AppConfig {
       identifierThreshold: int('LOCKOUT_IDENTIFIER_THRESHOLD', 20, 0, 100000),
     },
     securityLog: { retentionDays: int('SECURITY_LOG_RETENTION_DAYS', 365, 1, 36500, ' days') },
+    metrics: { token: raw('METRICS_TOKEN') },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

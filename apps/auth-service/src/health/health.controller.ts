@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { LivenessDto, ReadinessDto } from './health-response.dto';
 import { Controller, Get } from '@nestjs/common';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppError } from '../common/app-error';
@@ -10,6 +12,7 @@ export interface Readiness {
   redis: 'up' | 'down' | 'not_configured';
 }
 
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -18,6 +21,7 @@ export class HealthController {
   ) {}
 
   /** The process is up. */
+  @ApiOkResponse({ type: LivenessDto })
   @Get('live')
   live() {
     return { status: 'ok' };
@@ -28,6 +32,7 @@ export class HealthController {
    * service keeps working (per-instance limits, revocation checks through the database), and taking
    * every instance out of the load balancer because Redis blinked would turn a partial fault into an outage.
    */
+  @ApiOkResponse({ type: ReadinessDto })
   @Get('ready')
   async ready(): Promise<Readiness> {
     const [database, redis] = await Promise.all([this.databaseAnswers(), this.redis.reachable()]);

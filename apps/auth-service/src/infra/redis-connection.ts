@@ -46,6 +46,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return this.client !== undefined;
   }
 
+  /** undefined without REDIS_URL; otherwise whether the connection is up now (no round trip: for metrics). */
+  get up(): boolean | undefined {
+    return this.client ? this.client.status === 'ready' : undefined;
+  }
+
   /** undefined without REDIS_URL; otherwise whether Redis answers a PING now. */
   async reachable(): Promise<boolean | undefined> {
     if (!this.client) return undefined;

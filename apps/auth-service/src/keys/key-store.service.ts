@@ -29,6 +29,7 @@ export class KeyStore {
   private verification = new Map<string, { alg: SigningAlgorithm; key: KeyMaterial }>();
   private published: JWK[] = [];
   private algorithms: SigningAlgorithm[] = [];
+  private since: { active?: Date; next?: Date } = {};
 
   constructor(
     private readonly keys: KeysRepository,
@@ -56,6 +57,11 @@ export class KeyStore {
     return this.algorithms;
   }
 
+  /** For metrics: when the active key began signing, and when the next key (if any) was published. */
+  timeline(): { activeSince?: Date; nextPublishedAt?: Date } {
+    return { activeSince: this.since.active, nextPublishedAt: this.since.next };
+  }
+
   jwks(): { keys: JWK[] } {
     return { keys: this.published };
   }
@@ -67,7 +73,10 @@ export class KeyStore {
     const published: JWK[] = [];
     let active: ActiveKey | undefined;
     let undecryptable = 0;
+    const since: { active?: Date; next?: Date } = {};
     for (const row of rows) {
+      if (row.status === 'active') since.active = row.activatedAt ?? row.createdAt;
+      if (row.status === 'next') since.next = row.createdAt;
       const alg = row.alg as SigningAlgorithm;
       const needsPrivate = row.status === 'active' || alg === 'HS256';
       let privateJwk: JWK | undefined;
@@ -99,5 +108,6 @@ export class KeyStore {
     this.verification = verification;
     this.published = published;
     this.algorithms = [...new Set([...verification.values()].map((v) => v.alg))];
+    this.since = since;
   }
 }

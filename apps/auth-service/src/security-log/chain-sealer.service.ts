@@ -70,6 +70,12 @@ export class ChainSealer {
     return sealed.count;
   }
 
+  /** For metrics: the sealed head's sequence, the rows waiting to be sealed and the age of the oldest. */
+  async sealingStatus(): Promise<{ headSeq: number; unsealedRows: number; lagSeconds: number }> {
+    const [head, backlog] = await Promise.all([this.logs.head(), this.logs.unsealedBacklog()]);
+    return { headSeq: Number(head?.seq ?? 0), unsealedRows: backlog.rows, lagSeconds: backlog.oldestAgeSeconds };
+  }
+
   async verify(): Promise<VerifyResult> {
     const key = this.securityLog.key;
     const start = (await this.logs.checkpoint()) ?? { seq: '0', chain: GENESIS };

@@ -80,6 +80,14 @@ export class SecurityLogRepository {
     return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
   }
 
+  /** For metrics: how many rows wait for the sealer, and how long the oldest has waited (both on the partial unsealed index). */
+  async unsealedBacklog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
+    const rows: { rows: string; age: string | null }[] = await this.logs.query(
+      `SELECT count(*) AS rows, extract(epoch FROM now() - min(created_at)) AS age FROM security_logs WHERE seq IS NULL`,
+    );
+    return { rows: Number(rows[0]?.rows ?? 0), oldestAgeSeconds: Math.max(0, Number(rows[0]?.age ?? 0)) };
+  }
+
   unsealed(limit: number, manager: EntityManager): Promise<SecurityLog[]> {
     return manager.getRepository(SecurityLog).createQueryBuilder('l').where('l.seq IS NULL').orderBy('l.id', 'ASC').limit(limit).getMany();
   }

@@ -29,6 +29,8 @@ export class SecurityLogService implements OnApplicationShutdown {
   private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private readonly aggregates = new EventAggregator(MAX_OPEN_AGGREGATES);
+  /** Events lost since start: pushed out of a full buffer, or refused by the database on their own. */
+  private dropped = 0;
 
   constructor(
     private readonly logs: SecurityLogRepository,
@@ -65,6 +67,11 @@ export class SecurityLogService implements OnApplicationShutdown {
     await this.flush();
   }
 
+  /** For metrics: events waiting in the background buffer, and events dropped since start. */
+  bufferStats(): { depth: number; dropped: number } {
+    return { depth: this.buffer.length, dropped: this.dropped };
+  }
+
   /** In the caller's transaction; `context` is the request the events come from (NO_REQUEST for none). */
   async record(events: SecurityEventInput | SecurityEventInput[], context: RequestContext, manager: EntityManager): Promise<void> {
     await this.logs.insert((Array.isArray(events) ? events : [events]).map((e) => this.toRow(e, context)), manager);
@@ -92,6 +99,7 @@ export class SecurityLogService implements OnApplicationShutdown {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.error(`Security log buffer full (${MAX_BUFFERED}): dropping the oldest event`);
       this.buffer.shift();
+      this.dropped++;
     }
     this.buffer.push(row);
     if (this.buffer.length >= FLUSH_SIZE) void this.flush();
@@ -122,6 +130,7 @@ export class SecurityLogService implements OnApplicationShutdown {
                 this.buffer.splice(0, batch.indexOf(row));
                 return;
               }
+              this.dropped++;
               this.logger.error(`Dropped a ${row.eventType} security event the database refused: ${(rowError as Error).message}`);
             }
           }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_TYPES } from '../../security-log/security-event';
@@ -8,16 +9,19 @@ const toArray = ({ value }: { value: unknown }) => (value === undefined ? undefi
 
 /** The filters of SPEC §2 (administration); any other query parameter is refused. */
 export class SecurityLogQueryDto {
+  @ApiPropertyOptional({ type: [String], enum: EVENT_TYPES, description: 'repeatable' })
   @IsOptional()
   @Transform(toArray)
   @IsArray()
   @IsIn(EVENT_TYPES, { each: true, message: `event_type must be one of ${EVENT_TYPES.join(', ')}` })
   event_type?: string[];
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   user_id?: string;
 
+  @ApiPropertyOptional({ maxLength: 254 })
   @IsOptional()
   @IsString()
   @MaxLength(254)
@@ -25,6 +29,7 @@ export class SecurityLogQueryDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   identifier?: string;
 
+  @ApiPropertyOptional({ maxLength: 64 })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -32,16 +37,19 @@ export class SecurityLogQueryDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)) // stored in lower case
   ip?: string;
 
+  @ApiPropertyOptional({ format: 'date-time', description: 'inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   @IsReadableTime()
   from?: string;
 
+  @ApiPropertyOptional({ format: 'date-time', description: 'exclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   @IsReadableTime()
   to?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -49,6 +57,7 @@ export class SecurityLogQueryDto {
   @Max(500)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -56,6 +65,7 @@ export class SecurityLogQueryDto {
 }
 
 export class SecurityLogExportDto extends SecurityLogQueryDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
   @IsOptional()
   @IsIn(['ndjson', 'csv'])
   format?: 'ndjson' | 'csv';

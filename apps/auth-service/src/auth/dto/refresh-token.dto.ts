@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
 /**
@@ -6,6 +7,7 @@ import { IsString } from 'class-validator';
  * bounds its size.
  */
 export class RefreshTokenDto {
+  @ApiProperty({ example: 'rt_…' })
   @IsString()
   refresh_token: string;
 }

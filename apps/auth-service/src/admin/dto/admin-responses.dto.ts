@@ -1,0 +1,102 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PublicUserDto } from '../../auth/dto/token-response.dto';
+
+export class AdminUserDto extends PublicUserDto {
+  @ApiProperty()
+  disabled: boolean;
+}
+
+export class AdminUserPageDto {
+  @ApiProperty({ type: [AdminUserDto] })
+  items: AdminUserDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}
+
+export class AdminSessionDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  last_used_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  expires_at: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  ip: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  user_agent: string | null;
+}
+
+export class AdminUserDetailDto {
+  @ApiProperty({ type: AdminUserDto })
+  user: AdminUserDto;
+
+  @ApiProperty({ enum: ['active', 'disabled'] })
+  status: 'active' | 'disabled';
+
+  @ApiProperty({ type: [AdminSessionDto], description: 'live sessions' })
+  sessions: AdminSessionDto[];
+}
+
+export class AdminUserResponseDto {
+  @ApiProperty({ type: AdminUserDto })
+  user: AdminUserDto;
+}
+
+export class SecurityLogItemDto {
+  @ApiProperty()
+  id: string;
+
+  @ApiProperty({ example: 'login_failure' })
+  event_type: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  user_id: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  identifier: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  ip: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  user_agent: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  session_id: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  request_id: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  details: Record<string, unknown>;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+}
+
+export class SecurityLogPageDto {
+  @ApiProperty({ type: [SecurityLogItemDto] })
+  items: SecurityLogItemDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}
+
+export class VerifyResultDto {
+  @ApiProperty()
+  ok: boolean;
+
+  @ApiProperty({ description: 'rows checked' })
+  checked: number;
+
+  @ApiPropertyOptional({ description: 'the first row that fails the chain' })
+  first_bad_id?: string;
+}
