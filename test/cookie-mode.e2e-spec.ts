@@ -126,7 +126,7 @@ describe('browser cookie mode on an http issuer (SPEC §2)', () => {
     for (const origin of ['http://evil.test', 'null', 'http://app.test:8080', 'https://app.test', 'http://tessera.test.evil.test']) {
       const res = await cookieRefresh(service, current, { origin });
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ statusCode: 403, error: 'forbidden', message: expect.any(String) });
+      expect(res.body).toEqual({ statusCode: 403, error: 'forbidden', message: expect.any(String), request_id: expect.any(String) });
       expect(setCookieOf(res)).toBeUndefined();
       const logout = await cookieLogout(service, current, { origin });
       expect(logout.status).toBe(403);
@@ -140,7 +140,7 @@ describe('browser cookie mode on an http issuer (SPEC §2)', () => {
   it('a failed refresh answers invalid_grant with its reason and clears the cookie; no cookie at all is unknown', async () => {
     const bogus = await cookieRefresh(service, 'rt_not-a-live-token');
     expect(bogus.status).toBe(401);
-    expect(bogus.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'unknown', message: expect.any(String) });
+    expect(bogus.body).toEqual({ statusCode: 401, error: 'invalid_grant', reason: 'unknown', message: expect.any(String), request_id: expect.any(String) });
     expectCleared(bogus);
     const none = await cookieRefresh(service, undefined);
     expect(none.status).toBe(401);
@@ -234,7 +234,7 @@ describe('CORS (SPEC §1 CORS_ORIGINS)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After, X-Request-Id');
     expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
   });
 

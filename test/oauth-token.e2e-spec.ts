@@ -37,7 +37,7 @@ describe('POST /oauth/token and the metadata, for standard OAuth clients (SPEC Â
     expect(res.status).toBe(status);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys(res.body).sort()).toEqual(error === 'invalid_grant' ? ['error', 'error_description', 'reason'] : ['error', 'error_description']);
+    expect(Object.keys(res.body).sort()).toEqual(error === 'invalid_grant' ? ['error', 'error_description', 'reason', 'request_id'] : ['error', 'error_description', 'request_id']);
     expect(res.body.error).toBe(error);
     expect(res.body.error_description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
   };
@@ -159,13 +159,13 @@ describe('POST /oauth/token and the metadata, for standard OAuth clients (SPEC Â
     const plain = await tokenCall('grant_type=refresh_token', { 'content-type': 'text/plain' });
     expect(plain.status).toBe(415);
     expect(plain.headers.get('cache-control')).toBe('no-store');
-    expect(plain.body).toEqual({ statusCode: 415, error: 'unsupported_media_type', message: expect.any(String), error_description: expect.stringContaining('x-www-form-urlencoded') });
+    expect(plain.body).toEqual({ statusCode: 415, error: 'unsupported_media_type', message: expect.any(String), error_description: expect.stringContaining('x-www-form-urlencoded'), request_id: expect.any(String) });
     const latin1 = await tokenCall('grant_type=refresh_token', { 'content-type': 'application/x-www-form-urlencoded; charset=iso-8859-1' });
     expect(latin1.status).toBe(415);
     expect(latin1.body.error_description).toEqual(expect.any(String));
     const big = await tokenCall(form({ grant_type: 'refresh_token', refresh_token: 'x'.repeat(17 * 1024) }));
     expect(big.status).toBe(413);
-    expect(big.body).toEqual({ statusCode: 413, error: 'payload_too_large', message: expect.any(String), error_description: expect.any(String) });
+    expect(big.body).toEqual({ statusCode: 413, error: 'payload_too_large', message: expect.any(String), error_description: expect.any(String), request_id: expect.any(String) });
     const get = await call(service.url, 'GET', '/oauth/token');
     expect(get.status).toBe(404);
     expect(get.body).toMatchObject({ error: 'not_found', error_description: expect.any(String) });
@@ -222,7 +222,7 @@ describe('a database outage at the token endpoints', () => {
         expect(res.status).toBe(503);
         expect(res.headers.get('retry-after')).toBe('5');
         expect(res.headers.get('cache-control')).toBe('no-store');
-        expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable', error_description: 'Service temporarily unavailable' });
+        expect(res.body).toEqual({ statusCode: 503, error: 'unavailable', message: 'Service temporarily unavailable', error_description: 'Service temporarily unavailable', request_id: expect.any(String) });
 
         const viaCookie = await call(service.url, 'POST', '/api/auth/refresh', { headers: { 'x-token-transport': 'cookie', cookie } });
         expect(viaCookie.status).toBe(503);

@@ -5,16 +5,13 @@ export class JwksDto {
   keys: object[];
 }
 
-/** OpenID Connect Discovery / RFC 8414 metadata. */
-export class DiscoveryDto {
+/** RFC 8414 / OpenID Connect Discovery metadata: only what the service serves. */
+export class AuthorizationServerMetadataDto {
   @ApiProperty() issuer: string;
   @ApiProperty() jwks_uri: string;
-  @ApiProperty() token_endpoint: string;
-  @ApiProperty() revocation_endpoint: string;
-  @ApiProperty({ type: [String] }) grant_types_supported: string[];
-  @ApiProperty({ type: [String] }) response_types_supported: string[];
-  @ApiProperty({ type: [String] }) subject_types_supported: string[];
-  @ApiProperty({ type: [String] }) token_endpoint_auth_methods_supported: string[];
-  @ApiProperty({ type: [String] }) revocation_endpoint_auth_methods_supported: string[];
-  @ApiProperty({ type: [String] }) id_token_signing_alg_values_supported: string[];
+  @ApiProperty({ description: 'POST /oauth/token' }) token_endpoint: string;
+  @ApiProperty({ type: [String], example: ['refresh_token'] }) grant_types_supported: string[];
+  @ApiProperty({ type: [String], example: ['none'] }) token_endpoint_auth_methods_supported: string[];
+  @ApiProperty({ description: 'POST /api/auth/revoke (RFC 7009)' }) revocation_endpoint: string;
+  @ApiProperty({ type: [String], example: ['none'] }) revocation_endpoint_auth_methods_supported: string[];
 }

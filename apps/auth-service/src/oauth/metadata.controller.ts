@@ -1,4 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuthorizationServerMetadataDto } from '../keys/keys-response.dto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { authorizationServerMetadata } from './metadata';
 
@@ -6,6 +8,7 @@ import { authorizationServerMetadata } from './metadata';
 const METADATA_CACHE = 'public, max-age=300';
 
 /** The same document at both paths; any page may read it (`Access-Control-Allow-Origin: *`, common/cors.ts). */
+@ApiTags('discovery')
 @Controller('.well-known')
 export class MetadataController {
   private readonly metadata: ReturnType<typeof authorizationServerMetadata>;
@@ -15,6 +18,7 @@ export class MetadataController {
   }
 
   /** RFC 8414 (oauth4webapi's `oauth2` discovery). */
+  @ApiOkResponse({ type: AuthorizationServerMetadataDto })
   @Get('oauth-authorization-server')
   @Header('Cache-Control', METADATA_CACHE)
   oauthAuthorizationServer() {
@@ -22,6 +26,7 @@ export class MetadataController {
   }
 
   /** OpenID Connect Discovery: the path most verifiers look for `jwks_uri` under. */
+  @ApiOkResponse({ type: AuthorizationServerMetadataDto })
   @Get('openid-configuration')
   @Header('Cache-Control', METADATA_CACHE)
   openidConfiguration() {

@@ -1,5 +1,7 @@
 import { Body, Controller, HttpCode, Post, ValidationPipe } from '@nestjs/common';
-import type { TokenResponseDto } from '../auth/dto/token-response.dto';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { TokenResponseDto as TokenResponse } from '../auth/dto/token-response.dto';
+import { OAuthErrorResponseDto } from './dto/oauth-error-response.dto';
 import { RateLimit } from '../abuse/rate-limit.guard';
 import { Client } from '../auth/request-context.decorators';
 import { AppError } from '../common/app-error';
@@ -22,14 +24,21 @@ const TOKEN_REQUEST_PIPE = new ValidationPipe({
 });
 
 /** RFC 6749 token endpoint for standard OAuth clients (SPEC §2); errors in §5.2's shape (common/oauth-error-shape.ts). */
+@ApiTags('oauth')
 @Controller('oauth')
 export class OAuthTokenController {
   constructor(private readonly tokens: OAuthTokenService) {}
 
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: TokenRequestDto })
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiResponse({ status: 400, description: 'RFC 6749 §5.2: invalid_request, invalid_grant (with reason), unsupported_grant_type, invalid_scope', type: OAuthErrorResponseDto })
+  @ApiResponse({ status: 401, description: 'invalid_client (WWW-Authenticate)', type: OAuthErrorResponseDto })
+  @ApiResponse({ status: 429, description: 'rate_limited (Retry-After), with error_description', type: OAuthErrorResponseDto })
   @Post('token')
   @HttpCode(200)
   @RateLimit('refresh')
-  token(@Body(TOKEN_REQUEST_PIPE) request: TokenRequest, @Client() client: RequestContext): Promise<TokenResponseDto> {
+  token(@Body(TOKEN_REQUEST_PIPE) request: TokenRequest, @Client() client: RequestContext): Promise<TokenResponse> {
     return this.tokens.grant(request, client);
   }
 }

@@ -34,6 +34,19 @@ export class AdminSessionDto {
   user_agent: string | null;
 }
 
+class LockedAddressDto {
+  @ApiProperty({ description: 'the client address as counted (IPv6 by /64)' }) address: string;
+  @ApiProperty({ format: 'date-time' }) locked_until: string;
+}
+
+/** The lockout state of the user's identifier (SPEC §6). */
+class LockStateDto {
+  @ApiProperty({ description: 'the identifier-wide lock (known addresses are spared)' }) locked: boolean;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) locked_until: string | null;
+  @ApiProperty({ description: 'failed logins counted toward the identifier-wide lock in the current window' }) recent_failures: number;
+  @ApiProperty({ type: [LockedAddressDto] }) locked_addresses: LockedAddressDto[];
+}
+
 export class AdminUserDetailDto {
   @ApiProperty({ type: AdminUserDto })
   user: AdminUserDto;
@@ -43,6 +56,9 @@ export class AdminUserDetailDto {
 
   @ApiProperty({ type: [AdminSessionDto], description: 'live sessions' })
   sessions: AdminSessionDto[];
+
+  @ApiProperty({ type: LockStateDto })
+  lock: LockStateDto;
 }
 
 export class AdminUserResponseDto {

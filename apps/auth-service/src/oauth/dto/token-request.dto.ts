@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy, ValidationOptions } from 'class-validator';
 
@@ -27,21 +28,25 @@ export class TokenRequestDto {
   @emptyIsOmitted
   @IsOptional()
   @IsSingleString()
+  @ApiPropertyOptional({ description: 'refresh_token' })
   grant_type?: string;
 
   @emptyIsOmitted
   @IsOptional()
   @IsSingleString()
+  @ApiPropertyOptional({ description: 'the refresh token to rotate' })
   refresh_token?: string;
 
   @emptyIsOmitted
   @IsOptional()
   @IsSingleString()
+  @ApiPropertyOptional({ description: 'must equal JWT_CLIENT_ID when sent' })
   client_id?: string;
 
   @emptyIsOmitted
   @IsOptional()
   @IsSingleString()
+  @ApiPropertyOptional({ description: 'Tessera has no scopes: empty or absent' })
   scope?: string;
 }
 
