@@ -3,7 +3,7 @@ import { AppError } from '../common/app-error';
 import { RequestContext } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { normalizeEmail } from '../users/email';
+import { parseEmailForLookup } from '../users/email';
 import { normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { Account, UsersService } from '../users/users.service';
@@ -30,10 +30,10 @@ export class LoginService {
    * and answer the same error, so neither the body nor the time tells whether an account exists.
    */
   async login(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
-    const email = normalizeEmail(dto.email);
+    const email = parseEmailForLookup(dto.email);
     const password = normalizePassword(dto.password);
-    const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
-    let account = email.ok ? await this.users.findByEmail(email.value) : null;
+    const identifier = email.ok ? email.value.value : dto.email.trim().toLowerCase().slice(0, 254);
+    let account = email.ok ? await this.users.findByAddress(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
       this.securityLog.enqueue({ type: 'login_failure', identifier, details: { reason: 'unknown_user' } }, client);

@@ -1,6 +1,7 @@
 import { CreateAccountsSessionsKeys1764000000000 } from './1764000000000-CreateAccountsSessionsKeys';
 import { CreateSecurityLogs1764100000000 } from './1764100000000-CreateSecurityLogs';
 import { CreateDataKeys1764200000000 } from './1764200000000-CreateDataKeys';
+import { AddEmailLookalikeGuards1764310000000 } from './1764310000000-AddEmailLookalikeGuards';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
-export const MIGRATIONS = [CreateAccountsSessionsKeys1764000000000, CreateSecurityLogs1764100000000, CreateDataKeys1764200000000];
+export const MIGRATIONS = [CreateAccountsSessionsKeys1764000000000, CreateSecurityLogs1764100000000, CreateDataKeys1764200000000, AddEmailLookalikeGuards1764310000000];
