@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
+import { clientErrorHandler } from './common/client-errors';
 import { registerBodyParsers, registerFormParser, registerQueryGuard, registerResponseHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 
@@ -26,6 +27,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     frameworkErrors: (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       void reply.code(400).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL' });
     },
+    // Requests Node's HTTP parser refuses before Fastify sees them: same shape too (found by test/fuzz).
+    clientErrorHandler,
   });
   const logger = options.logLevels === false ? false : new AppLogger('Tessera', { logLevels: options.logLevels ?? ['log', 'warn', 'error'] });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
