@@ -18,8 +18,13 @@ export interface FuzzResponse {
 /** Values the fuzzer may reuse: real tokens and ids reach the deeper code paths, not only validation. */
 export interface FuzzContext {
   adminToken: string;
+  /** Access tokens of ordinary users (revoking one must not cut the admin's session the fuzzer uses). */
+  accessTokens: string[];
   refreshTokens: string[];
   userIds: string[];
+  /** Accounts that exist, and the password of each: logins that succeed, registrations that collide. */
+  emails: string[];
+  password: string;
 }
 
 // Header values as Node sends them: visible ASCII, and Latin-1 bytes that a client may send raw.
@@ -35,11 +40,19 @@ const emailLike = fc
   .tuple(fc.oneof(anyText, fc.constantFrom('paypal', 'pаypal', 'арех', 'ａｄｍｉｎ', 'josé', 'modern', 'a'.repeat(70))), fc.constantFrom('@', '@@', '', ' @ '), fc.oneof(anyText, fc.constantFrom('example.com', 'exämple.de', 'xn--exmple-cua.de', 'xn--zz.com', 'ехаmple.com', 'a..b', 'x.'.repeat(130))))
   .map(([local, at, domain]) => `${local}${at}${domain}`);
 
+/** Addresses that pass validation, many of them look-alikes of one another: registrations get to the database. */
+const validEmail = fc
+  .tuple(
+    fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,15}$/), fc.constantFrom('apex', 'арех', 'ａｐｅｘ', 'josé', 'jose\u0301', 'иван', '山田たろう', 'modern', 'modem', 'rnodem')),
+    fc.constantFrom('example.com', 'exämple.de', 'xn--exmple-cua.de', 'ехаmple.com', 'EXAMPLE.COM', 'ｅｘａｍｐｌｅ.com'),
+  )
+  .map(([local, domain]) => `${local}@${domain}`);
+
 function jsonish(ctx: FuzzContext): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: anyText },
     { weight: 2, arbitrary: emailLike },
-    { weight: 2, arbitrary: fc.constantFrom(...ctx.refreshTokens, ctx.adminToken, ...ctx.userIds) },
+    { weight: 2, arbitrary: fc.constantFrom(...ctx.refreshTokens, ...ctx.accessTokens, ...ctx.userIds) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
     { weight: 1, arbitrary: fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.constant(null)) },
   );
@@ -47,13 +60,29 @@ function jsonish(ctx: FuzzContext): fc.Arbitrary<unknown> {
 
 const FIELDS = ['email', 'password', 'name', 'refresh_token', 'token', 'token_type_hint', 'roles', 'current_password', 'new_password', 'grant_type'];
 
-function jsonBody(ctx: FuzzContext): fc.Arbitrary<Buffer> {
+/** The endpoint's own members, mostly strings of the right kind: what gets past validation into the services. */
+function wellFormed(ctx: FuzzContext, fields: readonly string[]): fc.Arbitrary<string> {
+  const text = (arb: fc.Arbitrary<unknown>) => fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: jsonish(ctx) });
+  const byField: Record<string, fc.Arbitrary<unknown>> = {
+    email: text(fc.oneof(emailLike, validEmail, validEmail, fc.constantFrom(...ctx.emails), fc.constantFrom(...ctx.emails).map((e) => ` ${e.toUpperCase()} `))),
+    password: text(fc.oneof(fc.constant(ctx.password), anyText, fc.string({ unit: 'grapheme', minLength: 8, maxLength: 40 }))),
+    name: text(anyText),
+    refresh_token: text(fc.oneof(fc.constantFrom(...ctx.refreshTokens), anyText.map((t) => `rt_${t}`))),
+    token: text(fc.oneof(fc.constantFrom(...ctx.refreshTokens, ...ctx.accessTokens), anyText)),
+    token_type_hint: text(fc.constantFrom('refresh_token', 'access_token', 'other')),
+  };
+  const model = Object.fromEntries(fields.map((f) => [f, byField[f]]));
+  return fc.record(model, { requiredKeys: [fields[0]] }).map((o) => JSON.stringify(o));
+}
+
+function jsonBody(ctx: FuzzContext, fields: readonly string[]): fc.Arbitrary<Buffer> {
   const known = fc.dictionary(fc.constantFrom(...FIELDS), jsonish(ctx), { maxKeys: 4 });
   const extra = fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'x'), fc.string({ maxLength: 10 })), jsonish(ctx), { maxKeys: 2 });
   const object = fc.tuple(known, fc.oneof(fc.constant({}), extra)).map(([a, b]) => JSON.stringify({ ...a, ...b }));
   const nested = fc.tuple(fc.nat(1500), fc.constantFrom('[', '{"a":')).map(([n, open]) => `{"x":${open.repeat(n)}1${(open === '[' ? ']' : '}').repeat(n)}}`);
   const text = fc.oneof(
-    { weight: 6, arbitrary: object },
+    { weight: 12, arbitrary: wellFormed(ctx, fields) },
+    { weight: 4, arbitrary: object },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null') },
     { weight: 1, arbitrary: nested },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
@@ -69,7 +98,7 @@ function percentEncode(text: string): string {
 
 /** A query key or value, sometimes with a broken escape or a raw Latin-1 byte at its end. */
 const encodePart = fc
-  .tuple(jsonish({ adminToken: '', refreshTokens: [''], userIds: [''] }), fc.constantFrom('', '', '', '%', '%zz', '%C0%80', '%00', '%FF', '+', '\u00e9'))
+  .tuple(fc.oneof(anyText, emailLike, fc.jsonValue({ maxDepth: 2 })), fc.constantFrom('', '', '', '%', '%zz', '%C0%80', '%00', '%FF', '+', '\u00e9'))
   .map(([value, tail]) => `${percentEncode(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}${tail}`);
 
 function queryString(names: string[]): fc.Arbitrary<string> {
@@ -84,7 +113,7 @@ function headers(ctx: FuzzContext, defaultType: string): fc.Arbitrary<Record<str
   return fc.record(
     {
       'content-type': fc.oneof(
-        { weight: 6, arbitrary: fc.constant(defaultType) },
+        { weight: 16, arbitrary: fc.constant(defaultType) },
         { weight: 2, arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/json; charset=UTF-8', 'application/merge-patch+json', '*/*', '') },
         { weight: 1, arbitrary: headerText },
       ),
@@ -105,8 +134,8 @@ function formBody(ctx: FuzzContext): fc.Arbitrary<Buffer> {
 
 /** Register, login, refresh, logout, revoke (JSON and form) and the admin filters (SPEC §2). */
 export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
-  const post = (path: string) =>
-    fc.record({ method: fc.constant('POST' as const), path: fc.constant(path), headers: headers(ctx, 'application/json'), body: fc.option(jsonBody(ctx), { nil: undefined, freq: 10 }) });
+  const post = (path: string, fields: readonly string[]) =>
+    fc.record({ method: fc.constant('POST' as const), path: fc.constant(path), headers: headers(ctx, 'application/json'), body: fc.option(jsonBody(ctx, fields), { nil: undefined, freq: 10 }) });
   const revokeForm = fc.record({ method: fc.constant('POST' as const), path: fc.constant('/api/auth/revoke'), headers: headers(ctx, 'application/x-www-form-urlencoded'), body: formBody(ctx) });
   const adminId = fc.oneof(fc.constantFrom(...ctx.userIds), fc.uuid(), encodePart);
   const get = (path: fc.Arbitrary<string>, names: string[]) =>
@@ -116,11 +145,11 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       headers: headers(ctx, 'application/json').map((h) => ({ authorization: `Bearer ${ctx.adminToken}`, ...h })),
     });
   return fc.oneof(
-    post('/api/auth/register'),
-    post('/api/auth/login'),
-    post('/api/auth/refresh'),
-    post('/api/auth/logout'),
-    post('/api/auth/revoke'),
+    post('/api/auth/register', ['email', 'password', 'name']),
+    post('/api/auth/login', ['email', 'password']),
+    post('/api/auth/refresh', ['refresh_token']),
+    post('/api/auth/logout', ['refresh_token']),
+    post('/api/auth/revoke', ['token', 'token_type_hint']),
     revokeForm,
     get(fc.constantFrom('/api/admin/security-logs', '/api/admin/security-logs/export'), LOG_FILTERS),
     get(fc.constant('/api/admin/users'), USER_FILTERS),
