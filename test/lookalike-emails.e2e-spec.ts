@@ -2,7 +2,11 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AddEmailLookalikeGuards1764310000000 } from '../apps/auth-service/src/database/migrations/1764310000000-AddEmailLookalikeGuards';
 import { RunningService, startAuthService } from './support/auth-service';
+import { createTestDatabase } from './support/databases';
+import { runUntilExit, startProcess } from './support/process';
 import { call, STRONG_PASSWORD } from './support/http';
+
+const ADMIN = { email: 'lookalike-admin@example.com', password: 'admin pass phrase 1' };
 
 describe('look-alike accounts and IDN addresses (SPEC §2)', () => {
   let service: RunningService;
@@ -11,7 +15,7 @@ describe('look-alike accounts and IDN addresses (SPEC §2)', () => {
   const domain = () => `d${++n}-${process.pid}.example`;
 
   beforeAll(async () => {
-    service = await startAuthService();
+    service = await startAuthService({ BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password });
   });
   afterAll(() => service?.close());
 
@@ -67,6 +71,15 @@ describe('look-alike accounts and IDN addresses (SPEC §2)', () => {
     expect((byPunycode.body.user as { id: string }).id).toBe(id);
   });
 
+  it('finds a stored NFC address when an admin filters by its decomposed form', async () => {
+    const d = domain();
+    expect((await register(`jos\u00e9@${d}`)).status).toBe(201);
+    const admin = await call<{ access_token: string }>(service.url, 'POST', '/api/auth/login', { json: ADMIN });
+    const found = await call<{ items: Array<{ email: string }> }>(service.url, 'GET', `/api/admin/users?email=${encodeURIComponent(`jose\u0301@${d}`)}`, { token: admin.body.access_token });
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((u) => u.email)).toEqual([`jos\u00e9@${d}`]);
+  });
+
   it('finds an account registered under the punycode form when the Unicode form is typed', async () => {
     const { toASCII } = await import('tr46');
     const label = `bücher${n++}`;
@@ -101,6 +114,24 @@ describe('look-alike accounts and IDN addresses (SPEC §2)', () => {
     const d = domain();
     const results = await Promise.all([`modern@${d}`, `modem@${d}`, `rnodern@${d}`, `rnodem@${d}`].map(register));
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+  });
+
+  // In child processes (the built service), as test/startup.e2e-spec.ts does: a refused start exits.
+  it('refuses a bootstrap admin whose email is a look-alike of an existing account, with a clear line', async () => {
+    const db = await createTestDatabase();
+    try {
+      const running = await startProcess(db.env);
+      const created = await call(running.url, 'POST', '/api/auth/register', { json: { email: 'арех@example.com', password: STRONG_PASSWORD } });
+      expect(created.status).toBe(201);
+      await running.stop();
+      const refused = await runUntilExit({ ...db.env, BOOTSTRAP_ADMIN_EMAIL: 'apex@example.com', BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        "Tessera could not start: BOOTSTRAP_ADMIN_EMAIL apex@example.com looks like an existing account's address (UTS #39 confusables); choose another email",
+      );
+    } finally {
+      await db.drop();
+    }
   });
 
   it('migration: keeps rows that already collide, logs them, and guards against new twins', async () => {

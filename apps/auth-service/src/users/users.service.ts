@@ -96,7 +96,7 @@ export class UsersService {
   }
 
   async page(emailPrefix: string | undefined, cursor: { createdAt: Date; id: string } | undefined, limit: number): Promise<Account[]> {
-    return (await this.users.page(emailPrefix?.trim().toLowerCase(), cursor, limit)).map(toAccount);
+    return (await this.users.page(emailPrefix?.trim().toLowerCase().normalize('NFC'), cursor, limit)).map(toAccount);
   }
 
   setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<boolean> {
