@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
+import { clientErrorHandler } from './common/client-errors';
 import { corsPolicy } from './common/cors';
 import { createRootLogger, loggingParams, requestIdOf } from './common/logging';
 import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders } from './common/http-setup';
@@ -31,6 +32,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply.code(400).header('x-request-id', request.id).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL', request_id: request.id });
     },
+    // Requests Node's HTTP parser refuses before Fastify sees them: same shape too (found by test/fuzz).
+    clientErrorHandler,
   });
   const logging = loggingParams(createRootLogger(options.logLevels ?? ['log', 'warn', 'error']));
   const logger = new AppLogger(logging);

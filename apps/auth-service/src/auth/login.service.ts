@@ -5,7 +5,7 @@ import { RequestContext } from '../common/request-context';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { Metrics } from '../infra/metrics.service';
-import { normalizeEmail } from '../users/email';
+import { parseEmailForLookup } from '../users/email';
 import { normalizePassword } from '../users/password-policy';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { Account, UsersService } from '../users/users.service';
@@ -42,11 +42,11 @@ export class LoginService {
    * A locked attempt is refused before either (LockoutService.admit), whatever the password.
    */
   private async attempt(dto: LoginDto, client: RequestContext): Promise<TokenResponseDto> {
-    const email = normalizeEmail(dto.email);
+    const email = parseEmailForLookup(dto.email);
     const password = normalizePassword(dto.password);
-    const identifier = email.ok ? email.value : dto.email.trim().toLowerCase().slice(0, 254);
+    const identifier = email.ok ? email.value.value : dto.email.trim().toLowerCase().slice(0, 254);
     const counted = await this.lockout.admit(identifier, client, () => this.sessions.signedInRecentlyFrom(identifier, client.ip, KNOWN_ADDRESS_DAYS));
-    let account = email.ok ? await this.users.findByEmail(email.value) : null;
+    let account = email.ok ? await this.users.findByAddress(email.value) : null;
     if (!account) {
       await this.hasher.verifyDummy(password);
       await this.lockout.recordFailure(counted, null, client);

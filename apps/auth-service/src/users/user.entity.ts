@@ -5,8 +5,16 @@ export class User {
   @PrimaryColumn('uuid')
   id: string;
 
+  /** As typed (trimmed, lower-cased, NFC): what is shown. */
   @Column({ type: 'varchar', length: 254 })
   email: string;
+
+  /**
+   * The compared form (domain in punycode, users/email.ts), unique. NULL only for rows that already
+   * shared it with an older row when the column was added (see the migration AddEmailLookalikeGuards).
+   */
+  @Column({ name: 'email_canonical', type: 'text', nullable: true })
+  emailCanonical: string | null;
 
   @Column({ type: 'varchar', length: 100, nullable: true })
   name: string | null;

@@ -2,6 +2,7 @@ import { LockIds } from '../database/lock-ids';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { EmailAddress } from './email';
 import { User } from './user.entity';
 
 @Injectable()
@@ -12,8 +13,15 @@ export class UsersRepository {
     return manager ? manager.getRepository(User) : this.users;
   }
 
-  findByEmail(email: string, manager?: EntityManager): Promise<User | null> {
-    return this.repo(manager).findOneBy({ email });
+  /** The account of this address in any of its forms: the exact stored form first, then the canonical one. */
+  findByAddress(address: Pick<EmailAddress, 'value' | 'canonical'>, manager?: EntityManager): Promise<User | null> {
+    return this.repo(manager)
+      .createQueryBuilder('u')
+      .where('u.email = :value OR u.email_canonical = :canonical', address)
+      .orderBy('CASE WHEN u.email = :value THEN 0 ELSE 1 END')
+      .addOrderBy('u.created_at')
+      .limit(1)
+      .getOne();
   }
 
   findById(id: string, manager?: EntityManager): Promise<User | null> {
@@ -57,8 +65,22 @@ export class UsersRepository {
     return rows.length > 0;
   }
 
-  async insert(user: User, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).insert(user);
+  /**
+   * Inserts the user and claims its address's skeleton, in the caller's transaction. False when a
+   * look-alike holds the skeleton; a unique violation (23505) when the canonical address is taken.
+   * The claim is one atomic statement on the skeleton's primary key, so two look-alikes registering
+   * at once cannot both pass: a pure-ASCII address shares the claim with other pure-ASCII ones
+   * (`modern` and `modem` are both allowed), any other address needs it alone.
+   */
+  async insertClaimingSkeleton(user: User, address: Pick<EmailAddress, 'skeleton' | 'ascii'>, manager: EntityManager): Promise<boolean> {
+    await manager.getRepository(User).insert(user);
+    const claimed: unknown[] = await manager.query(
+      `INSERT INTO email_skeletons (skeleton, shared) VALUES ($1, $2)
+       ON CONFLICT (skeleton) DO UPDATE SET shared = true WHERE email_skeletons.shared AND EXCLUDED.shared
+       RETURNING skeleton`,
+      [address.skeleton, address.ascii],
+    );
+    return claimed.length > 0;
   }
 
   /** Keyset page on (created_at, id), newest first, by email prefix. */

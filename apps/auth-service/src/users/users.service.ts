@@ -6,7 +6,7 @@ import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
 import { NO_REQUEST, RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Checked } from './email';
+import { Checked, EmailAddress, parseEmail } from './email';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordHasher } from './password-hasher.service';
 import { PublicUser, toPublicUser, User } from './user.entity';
@@ -39,26 +39,33 @@ export class UsersService {
     return checkPasswordPolicy(password, email, this.config.passwords.minLength);
   }
 
+  /**
+   * An address taken in any of its forms (punycode or Unicode domain), or a look-alike of one (SPEC
+   * §2), answers 409 email_taken; the database's unique indexes decide, so racing twins cannot both pass.
+   */
   async register(input: NewUser, context: RequestContext): Promise<PublicUser> {
-    const policy = this.checkNewPassword(input.password, input.email);
+    const address = parseEmail(input.email);
+    if (!address.ok) throw new AppError('validation_failed', 'Request validation failed', [{ field: 'email', message: `email ${address.message}` }]);
+    const policy = this.checkNewPassword(input.password, address.value.value);
     if (!policy.ok) {
       throw new AppError('validation_failed', 'Request validation failed', [{ field: 'password', message: `password ${policy.message}` }]);
     }
-    const user = this.newUser(input.email, await this.hasher.hash(policy.value), input.name ?? null, ['user']);
+    const user = this.newUser(address.value, await this.hasher.hash(policy.value), input.name ?? null, ['user']);
     try {
       await this.dataSource.transaction(async (manager) => {
-        await this.users.insert(user, manager);
+        if (!(await this.users.insertClaimingSkeleton(user, address.value, manager))) throw emailTaken();
         await this.securityLog.record({ type: 'user_registered', userId: user.id, identifier: user.email }, context, manager);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with this email already exists');
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
     return toPublicUser(user);
   }
 
-  async findByEmail(email: string): Promise<Account | null> {
-    const user = await this.users.findByEmail(email);
+  /** The account of this address, whichever form of its domain was typed. */
+  async findByAddress(address: EmailAddress): Promise<Account | null> {
+    const user = await this.users.findByAddress(address);
     return user && toAccount(user);
   }
 
@@ -96,7 +103,7 @@ export class UsersService {
   }
 
   async page(emailPrefix: string | undefined, cursor: { createdAt: Date; id: string } | undefined, limit: number): Promise<Account[]> {
-    return (await this.users.page(emailPrefix?.trim().toLowerCase(), cursor, limit)).map(toAccount);
+    return (await this.users.page(emailPrefix?.trim().toLowerCase().normalize('NFC'), cursor, limit)).map(toAccount);
   }
 
   setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<boolean> {
@@ -112,29 +119,34 @@ export class UsersService {
    * transaction-scoped advisory lock, so exactly one creates it. Returns what happened.
    */
   async ensureBootstrapAdmin(email: string, password: string): Promise<'created' | 'exists'> {
+    const address = parseEmail(email);
+    if (!address.ok) throw new Error(`BOOTSTRAP_ADMIN_EMAIL ${address.message}`);
     const policy = this.checkNewPassword(password, email);
     if (!policy.ok) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD ${policy.message}`);
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [LockIds.bootstrapAdmin]);
       if (await this.users.anyAdminExists(manager)) return 'exists';
-      const existing = await this.users.findByEmail(email, manager);
+      const existing = await this.users.findByAddress(address.value, manager);
       if (existing) {
         throw new Error(
           `BOOTSTRAP_ADMIN_EMAIL ${email} belongs to an existing account that is not an admin; ` +
             'choose another email (an existing account is never promoted silently)',
         );
       }
-      const admin = this.newUser(email, passwordHash, null, ['user', 'admin']);
-      await this.users.insert(admin, manager);
+      const admin = this.newUser(address.value, passwordHash, null, ['user', 'admin']);
+      if (!(await this.users.insertClaimingSkeleton(admin, address.value, manager))) {
+        throw new Error(`BOOTSTRAP_ADMIN_EMAIL ${email} looks like an existing account's address (UTS #39 confusables); choose another email`);
+      }
       await this.securityLog.record({ type: 'user_registered', userId: admin.id, identifier: email, details: { via: 'bootstrap_admin' } }, NO_REQUEST, manager);
       return 'created';
     });
   }
 
-  private newUser(email: string, passwordHash: string, name: string | null, roles: string[]): User {
+  private newUser(address: EmailAddress, passwordHash: string, name: string | null, roles: string[]): User {
     const now = new Date();
-    return Object.assign(new User(), { id: randomUUID(), email, name, passwordHash, roles, disabledAt: null, createdAt: now, updatedAt: now });
+    const { value: email, canonical: emailCanonical } = address;
+    return Object.assign(new User(), { id: randomUUID(), email, emailCanonical, name, passwordHash, roles, disabledAt: null, createdAt: now, updatedAt: now });
   }
 }
 
@@ -145,6 +157,10 @@ export function publicView(account: PublicUser): PublicUser {
 
 function toAccount(user: User): Account {
   return { ...toPublicUser(user), passwordHash: user.passwordHash, disabled: user.disabledAt !== null };
+}
+
+function emailTaken(): AppError {
+  return new AppError('email_taken', 'An account with this email already exists');
 }
 
 function isUniqueViolation(error: unknown): boolean {

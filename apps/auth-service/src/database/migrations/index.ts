@@ -2,6 +2,7 @@ import { CreateAccountsSessionsKeys1764000000000 } from './1764000000000-CreateA
 import { CreateSecurityLogs1764100000000 } from './1764100000000-CreateSecurityLogs';
 import { CreateDataKeys1764200000000 } from './1764200000000-CreateDataKeys';
 import { AddSessionRevokedXid1764300000000 } from './1764300000000-AddSessionRevokedXid';
+import { AddEmailLookalikeGuards1764310000000 } from './1764310000000-AddEmailLookalikeGuards';
 import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSessionsByUserAndIp';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   CreateSecurityLogs1764100000000,
   CreateDataKeys1764200000000,
   AddSessionRevokedXid1764300000000,
+  AddEmailLookalikeGuards1764310000000,
   IndexSessionsByUserAndIp1764400000000,
 ];
