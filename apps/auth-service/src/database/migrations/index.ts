@@ -3,6 +3,7 @@ import { CreateSecurityLogs1764100000000 } from './1764100000000-CreateSecurityL
 import { CreateDataKeys1764200000000 } from './1764200000000-CreateDataKeys';
 import { AddSessionRevokedXid1764300000000 } from './1764300000000-AddSessionRevokedXid';
 import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSessionsByUserAndIp';
+import { IndexSecurityLogStats1764500000000 } from './1764500000000-IndexSecurityLogStats';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateDataKeys1764200000000,
   AddSessionRevokedXid1764300000000,
   IndexSessionsByUserAndIp1764400000000,
+  IndexSecurityLogStats1764500000000,
 ];
