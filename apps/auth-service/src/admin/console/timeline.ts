@@ -16,6 +16,9 @@ export const TIMELINE_SERIES = [
   { type: 'refresh_token_reuse_detected', label: 'Reuse detections', stroke: '#6b2fb3' },
 ] as const;
 
+/** Tick steps of the count axis. */
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+
 const RANGE_MS: Record<string, number> = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 
 export class Timeline {
@@ -87,7 +90,7 @@ export class Timeline {
         legend: { show: false }, // the legend below is text, with the totals
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { size: 50 }],
+        axes: [{}, { size: 50, incrs: COUNT_STEPS }], // whole events only: no 0.2 ticks
         series: [{}, ...TIMELINE_SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
       },
       [xs, ...columns],
