@@ -19,6 +19,7 @@ export const TIMELINE_SERIES = [
 /** Tick steps of the count axis. */
 const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
 
+const STEP_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const RANGE_MS: Record<string, number> = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 
 export class Timeline {
@@ -55,7 +56,9 @@ export class Timeline {
   async load(): Promise<void> {
     const seq = ++this.seq;
     const to = new Date();
-    const from = new Date(to.getTime() - (RANGE_MS[this.rangeSelect.value] ?? RANGE_MS['24h']));
+    // From the first whole bucket: the last 24 hours per minute are then exactly 1,440 buckets.
+    const step = STEP_MS[this.bucketSelect.value] ?? STEP_MS.hour;
+    const from = new Date(Math.ceil((to.getTime() - (RANGE_MS[this.rangeSelect.value] ?? RANGE_MS['24h'])) / step) * step);
     this.chartBox.setAttribute('aria-busy', 'true');
     this.error.textContent = '';
     try {
