@@ -1,13 +1,13 @@
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi';
-import { SecurityLogPageDto, VerifyResultDto } from './dto/admin-responses.dto';
+import { SecurityLogPageDto, SecurityLogStatsDto, VerifyResultDto } from './dto/admin-responses.dto';
 import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccessTokenGuard } from '../auth/access-token.guard';
 import { CurrentActor } from '../auth/request-context.decorators';
 import type { Actor } from '../common/request-context';
 import { Roles, TesseraRolesGuard } from '@tessera/verifier/nest';
-import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
+import { SecurityLogExportDto, SecurityLogQueryDto, SecurityLogStatsQueryDto } from './dto/security-log-query.dto';
 import { SecurityLogsService } from './security-logs.service';
 
 @ApiTags('admin')
@@ -37,6 +37,13 @@ export class SecurityLogsController {
       .header('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="security-logs.${csv ? 'csv' : 'ndjson'}"`)
       .send(this.logs.export(query, actor));
+  }
+
+  @ApiOkResponse({ type: SecurityLogStatsDto, description: 'counts per bucket and event type: the console timeline' })
+  @ApiErrors(400)
+  @Get('stats')
+  stats(@Query() query: SecurityLogStatsQueryDto, @CurrentActor() actor: Actor) {
+    return this.logs.stats(query, actor);
   }
 
   @ApiOkResponse({ type: VerifyResultDto })

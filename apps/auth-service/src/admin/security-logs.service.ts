@@ -7,9 +7,18 @@ import { SecurityLog } from '../security-log/security-log.entity';
 import { LogFilters, SecurityLogRepository } from '../security-log/security-log.repository';
 import type { EventType, SecurityLogItem } from '../security-log/event-types';
 import { SecurityLogService } from '../security-log/security-log.service';
-import { SecurityLogExportDto, SecurityLogQueryDto } from './dto/security-log-query.dto';
+import { SecurityLogExportDto, SecurityLogQueryDto, SecurityLogStatsQueryDto } from './dto/security-log-query.dto';
+import { StatsBucket, statsWindow } from './stats-window';
 
 export type { SecurityLogItem };
+
+/** `GET /api/admin/security-logs/stats`: every bucket of the range, empty ones included, oldest first. */
+export interface SecurityLogStats {
+  bucket: StatsBucket;
+  from: string;
+  to: string;
+  items: { start: string; counts: Partial<Record<EventType, number>> }[];
+}
 
 const ID = /^\d{1,19}$/;
 const EXPORT_BATCH = 1000;
@@ -54,13 +63,27 @@ export class SecurityLogsService {
     );
   }
 
+  /** Counts per bucket and event type, an aggregated row counting its count (SPEC §2, §5). */
+  async stats(query: SecurityLogStatsQueryDto, actor: Actor): Promise<SecurityLogStats> {
+    const window = statsWindow(query.bucket, query.from, query.to);
+    const counts = await this.logs.countsPerBucket({ ...filtersOf(query), from: window.from, to: window.to }, window.step);
+    this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.stats', bucket: window.bucket, actor_id: actor.id } }, actor.context);
+    const items = window.starts.map((start) => ({ start: start.toISOString(), counts: {} as Partial<Record<EventType, number>> }));
+    const index = new Map(items.map((item, i) => [item.start, i]));
+    for (const row of counts) {
+      const item = items[index.get(row.start.toISOString()) ?? -1];
+      if (item) item.counts[row.eventType as EventType] = row.count; // written only from EVENT_TYPES
+    }
+    return { bucket: window.bucket, from: window.from.toISOString(), to: window.to.toISOString(), items };
+  }
+
   async verify(actor: Actor): Promise<VerifyResult> {
     this.securityLog.enqueue({ type: 'admin_action', details: { action: 'security_logs.verify', actor_id: actor.id } }, actor.context);
     return this.sealer.verify();
   }
 }
 
-function filtersOf(query: SecurityLogQueryDto): LogFilters {
+function filtersOf(query: SecurityLogStatsQueryDto): LogFilters {
   return {
     eventTypes: query.event_type,
     userId: query.user_id,

@@ -18,6 +18,12 @@ export interface LogCursor {
   id: string;
 }
 
+export interface BucketCount {
+  start: Date;
+  eventType: string;
+  count: number;
+}
+
 export interface ChainPoint {
   seq: string;
   chain: Buffer;
@@ -59,8 +65,31 @@ export class SecurityLogRepository {
     return qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC').limit(limit).getMany();
   }
 
+  /**
+   * Events per time bucket and type in [from, to), an aggregated row counting its `details.count`
+   * (the generated `weight` column): an index-only scan of security_logs_stats_idx when only the
+   * time and types are filtered. Buckets are aligned on the Unix epoch (UTC), `step` is an interval.
+   */
+  async countsPerBucket(filters: LogFilters & { from: Date; to: Date }, step: string): Promise<BucketCount[]> {
+    const qb = this.logs
+      .createQueryBuilder('l')
+      .select(`date_bin(CAST(:step AS interval), l.created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`, 'start')
+      .addSelect('l.event_type', 'event_type')
+      .addSelect('sum(l.weight)', 'count')
+      .setParameter('step', step);
+    this.where(qb, filters);
+    const rows: { start: Date | string; event_type: string; count: string | number }[] = await qb.groupBy('1').addGroupBy('2').orderBy('1').getRawMany();
+    return rows.map((row) => ({ start: new Date(row.start), eventType: row.event_type, count: Number(row.count) }));
+  }
+
   private filtered(filters: LogFilters): SelectQueryBuilder<SecurityLog> {
-    const qb = this.logs.createQueryBuilder('l').select(['l.id', 'l.eventType', 'l.userId', 'l.identifier', 'l.ip', 'l.userAgent', 'l.sessionId', 'l.requestId', 'l.details', 'l.createdAt']);
+    return this.where(
+      this.logs.createQueryBuilder('l').select(['l.id', 'l.eventType', 'l.userId', 'l.identifier', 'l.ip', 'l.userAgent', 'l.sessionId', 'l.requestId', 'l.details', 'l.createdAt']),
+      filters,
+    );
+  }
+
+  private where(qb: SelectQueryBuilder<SecurityLog>, filters: LogFilters): SelectQueryBuilder<SecurityLog> {
     if (filters.eventTypes?.length) qb.andWhere('l.event_type IN (:...types)', { types: filters.eventTypes });
     if (filters.userId) qb.andWhere('l.user_id = :userId', { userId: filters.userId });
     if (filters.identifier) qb.andWhere('l.identifier = :identifier', { identifier: filters.identifier });

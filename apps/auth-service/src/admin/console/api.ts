@@ -102,6 +102,14 @@ function isAdmin(user: User | null): user is User {
   return user !== null && user.roles.includes('admin');
 }
 
+/** `GET /api/admin/security-logs/stats`: every bucket of the range, oldest first. */
+export interface Stats {
+  bucket: 'minute' | 'hour' | 'day';
+  from: string;
+  to: string;
+  items: { start: string; counts: Partial<Record<string, number>> }[];
+}
+
 export function filterParams(filters: LogFilters): URLSearchParams {
   const params = new URLSearchParams();
   for (const type of filters.event_type) params.append('event_type', type);
@@ -210,6 +218,13 @@ export class Api {
     params.set('limit', String(limit));
     if (cursor) params.set('cursor', cursor);
     return this.json('GET', `/api/admin/security-logs?${params}`);
+  }
+
+  /** Counts per bucket and type for the timeline; `filters` without time (the range sets it). */
+  stats(filters: LogFilters, bucket: string, from: string, to: string): Promise<Stats> {
+    const params = filterParams({ ...filters, from, to });
+    params.set('bucket', bucket);
+    return this.json('GET', `/api/admin/security-logs/stats?${params}`);
   }
 
   verify(): Promise<VerifyResult> {

@@ -1,6 +1,6 @@
 // `npm run build`: bundles the admin console (main.ts, with @tessera/client and the shared event
 // list) into one browser module, dist/console/main.js, with esbuild, and copies index.html and
-// styles.css beside it. Types are checked by `npm run typecheck` (esbuild only strips them).
+// styles.css (and the chart library's stylesheet, as uplot.css) beside it. Types are checked by `npm run typecheck` (esbuild only strips them).
 // Cross-platform: node only.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,4 +31,6 @@ try {
   process.exit(1);
 }
 for (const file of ['index.html', 'styles.css']) copyFileSync(join(here, file), join(out, file));
+// The chart library's stylesheet, as a file of its own (the CSP refuses inline styles).
+copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(out, 'uplot.css'));
 process.stdout.write(`Admin console built into ${out}\n`);

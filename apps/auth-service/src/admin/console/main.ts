@@ -1,13 +1,15 @@
-/** The admin console: sign-in, the security-event table (filters, pages, export), chain status, users. */
+/** The admin console: sign-in, the timeline, the security-event table (filters, pages, export), chain status, users. */
 import { EVENT_TYPES, SecurityLogItem as LogItem } from '../../security-log/event-types';
 import { Api, ApiError, LogFilters, SessionEnded } from './api.js';
 import { byId, download, eventBadge, h, localInputToIso, shortId, summarize, timeElement } from './dom.js';
+import { Timeline } from './timeline.js';
 import { UserPanel } from './user-panel.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IP = /^[0-9a-fA-F.:]+$/;
 
 const api = new Api();
+const timeline = new Timeline(api);
 
 const loginView = byId('login-view');
 const appView = byId('app-view');
@@ -58,6 +60,7 @@ function showLogin(message = ''): void {
   loginError.textContent = message;
   eventsBody.replaceChildren();
   panel.reset();
+  timeline.reset();
   byId<HTMLInputElement>('login-password').value = '';
   byId<HTMLInputElement>('login-email').focus();
 }
@@ -69,6 +72,7 @@ function showApp(): void {
   byId('whoami').textContent = api.user?.email ?? '';
   state.cursors = [null];
   void loadPage();
+  void timeline.show(state.filters);
   void checkChain();
 }
 
@@ -179,6 +183,7 @@ function applyFilters(): void {
   state.filters = filters;
   state.cursors = [null];
   void loadPage();
+  void timeline.show(filters);
 }
 
 function resetFilterInputs(): void {
@@ -334,6 +339,7 @@ limitSelect.addEventListener('change', () => {
 
 byId('refresh').addEventListener('click', () => {
   void loadPage();
+  void timeline.load();
   void checkChain();
 });
 

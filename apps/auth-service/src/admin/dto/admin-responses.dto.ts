@@ -116,3 +116,30 @@ export class VerifyResultDto {
   @ApiPropertyOptional({ description: 'the first row that fails the chain' })
   first_bad_id?: string;
 }
+
+export class SecurityLogStatsBucketDto {
+  @ApiProperty({ format: 'date-time', description: 'the start of the bucket (UTC, aligned on the bucket)' })
+  start: string;
+
+  @ApiProperty({
+    description: 'events per type in this bucket (types with none are left out); an aggregated row counts its details.count',
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { login_failure: 3, rate_limited: 120 },
+  })
+  counts: Record<string, number>;
+}
+
+export class SecurityLogStatsDto {
+  @ApiProperty({ enum: ['minute', 'hour', 'day'] })
+  bucket: string;
+
+  @ApiProperty({ format: 'date-time', description: 'inclusive' })
+  from: string;
+
+  @ApiProperty({ format: 'date-time', description: 'exclusive' })
+  to: string;
+
+  @ApiProperty({ type: [SecurityLogStatsBucketDto], description: 'every bucket of the range, oldest first, empty ones included' })
+  items: SecurityLogStatsBucketDto[];
+}

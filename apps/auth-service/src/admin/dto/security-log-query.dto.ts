@@ -1,9 +1,10 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_TYPES } from '../../security-log/security-event';
 import { IsPlainText } from '../../common/plain-text.validator';
 import { IsReadableTime } from '../../common/readable-time.validator';
+import { MAX_BUCKETS, STATS_BUCKETS, StatsBucket } from '../stats-window';
 
 const toArray = ({ value }: { value: unknown }) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
@@ -69,4 +70,16 @@ export class SecurityLogExportDto extends SecurityLogQueryDto {
   @IsOptional()
   @IsIn(['ndjson', 'csv'])
   format?: 'ndjson' | 'csv';
+}
+
+/** The list's filters without its paging, and the bucket; `from`/`to` default to one screen of the bucket. */
+export class SecurityLogStatsQueryDto extends OmitType(SecurityLogQueryDto, ['limit', 'cursor'] as const) {
+  @ApiPropertyOptional({
+    enum: STATS_BUCKETS,
+    default: 'hour',
+    description: `at most ${MAX_BUCKETS} buckets per answer; without from, the last hour (minute), 24 hours (hour) or 30 days (day) before to (default now)`,
+  })
+  @IsOptional()
+  @IsIn(STATS_BUCKETS, { message: `bucket must be one of ${STATS_BUCKETS.join(', ')}` })
+  bucket?: StatsBucket;
 }

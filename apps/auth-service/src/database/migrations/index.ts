@@ -4,6 +4,7 @@ import { CreateDataKeys1764200000000 } from './1764200000000-CreateDataKeys';
 import { AddSessionRevokedXid1764300000000 } from './1764300000000-AddSessionRevokedXid';
 import { AddEmailLookalikeGuards1764310000000 } from './1764310000000-AddEmailLookalikeGuards';
 import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSessionsByUserAndIp';
+import { IndexSecurityLogStats1764500000000 } from './1764500000000-IndexSecurityLogStats';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddSessionRevokedXid1764300000000,
   AddEmailLookalikeGuards1764310000000,
   IndexSessionsByUserAndIp1764400000000,
+  IndexSecurityLogStats1764500000000,
 ];
