@@ -4,7 +4,7 @@
 // and clock tolerance) answering the same claims as JSON. Both verify the same access token, issued
 // by the real auth service on a fresh PostgreSQL database (limits and lockout off).
 // Target: example API ≥ 0.8 × floor. Run: `node bench/example-api.mjs [--quick]`
-// (BENCH_SECONDS, BENCH_WARMUP; BENCH_CPU_PROF=1 profiles the example API into bench/results/prof/).
+// (BENCH_SECONDS, BENCH_WARMUP; BENCH_CPU_PROF=1 profiles every process into bench/results/prof/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
@@ -56,9 +56,8 @@ async function main() {
   const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url'));
   const base = `http://127.0.0.1:${auth.port}`;
   const jwksUri = `${base}/.well-known/jwks.json`;
-  const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/prof')}`, '--cpu-prof-name=example-api.cpuprofile'] : [];
   const results = { at: new Date().toISOString(), node: process.version, quick: QUICK, alg: header.alg };
-  results.exampleApi = await run('example API', [...profile, EXAMPLE_ENTRY], {
+  results.exampleApi = await run('example API', [EXAMPLE_ENTRY], {
     NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE, AUTH_JWKS_URI: jwksUri,
     AUTH_CLOCK_TOLERANCE: String(CLOCK_TOLERANCE_S), AUTH_REVOCATIONS_URL: `${base}/api/auth/revocations`, AUTH_REVOCATIONS_INTERVAL_MS: '1000',
   }, token);

@@ -24,7 +24,10 @@ const children = new Set();
 
 /** Spawns node and resolves with the port once it prints a "listening on http://127.0.0.1:N" line. */
 export function start(label, args, env) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=1: every child writes a V8 CPU profile (read it with bench/profile-summary.mjs).
+  const name = label.replace(/[^a-z0-9]+/gi, '-');
+  const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/prof')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
@@ -85,6 +88,9 @@ process.once('SIGINT', () => {
   cleanup().finally(() => process.exit(130));
 });
 
+// One secret for the whole run: every instance started on one database must be given the same.
+const KEYS_ENCRYPTION_SECRET = randomBytes(36).toString('base64');
+
 /** A clean environment for the auth service (nothing inherited can change what is measured). */
 export function serviceEnv(databaseUrl, extra = {}) {
   return {
@@ -92,7 +98,7 @@ export function serviceEnv(databaseUrl, extra = {}) {
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_URL: databaseUrl,
-    KEYS_ENCRYPTION_SECRET: randomBytes(36).toString('base64'),
+    KEYS_ENCRYPTION_SECRET,
     ...extra,
   };
 }
@@ -121,16 +127,16 @@ const autocannonRun = (options) =>
  * Warm-up (discarded), then the measured window, on `CONNECTIONS` keep-alive connections.
  * `expected` is the status every answer must have: anything else, or a socket error, is an error.
  */
-export async function measure(pid, options, expected) {
+export async function measure(pid, options, expected, seconds = DURATION_S) {
   await autocannonRun({ ...options, duration: WARMUP_S });
   const cpu0 = cpuSeconds(pid);
-  const r = await autocannonRun({ ...options, duration: DURATION_S });
+  const r = await autocannonRun({ ...options, duration: seconds });
   const cpu = cpuSeconds(pid) - cpu0;
   const answers = Object.entries(r.statusCodeStats ?? {});
   const good = answers.filter(([code]) => Number(code) === expected).reduce((n, [, s]) => n + s.count, 0);
   const wrong = answers.filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
   return {
-    rps: round(good / DURATION_S),
+    rps: round(good / seconds),
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: wrong + r.errors + r.timeouts,
