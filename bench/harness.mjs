@@ -35,10 +35,12 @@ export function start(label, args, env) {
     const timer = setTimeout(() => reject(new Error(`${label}: not listening after ${START_TIMEOUT_MS} ms\n${output}`)), START_TIMEOUT_MS);
     // Both pipes are read for the child's whole life: a full pipe would stall it mid-run.
     child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+    let listening = false;
     child.stdout.on('data', (chunk) => {
       output = (output + chunk).slice(-4000);
+      if (listening) return; // only drained from now on (the request log goes here too)
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) clearTimeout(timer), resolve({ child, port: Number(match[1]) });
+      if (match) (listening = true), clearTimeout(timer), resolve({ child, port: Number(match[1]) });
     });
     child.once('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`${label} exited (${signal ?? code})\n${output}`))));
   });
