@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SessionViewDto } from '../../auth/dto/session-list.dto';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { PublicUserDto } from '../../auth/dto/token-response.dto';
 
 export class AdminUserDto extends PublicUserDto {
@@ -14,25 +15,8 @@ export class AdminUserPageDto {
   next_cursor: string | null;
 }
 
-export class AdminSessionDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ format: 'date-time' })
-  created_at: string;
-
-  @ApiProperty({ format: 'date-time' })
-  last_used_at: string;
-
-  @ApiProperty({ format: 'date-time' })
-  expires_at: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  ip: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  user_agent: string | null;
-}
+/** A session as the user's own list shows it, without `current` (an admin has no current session there). */
+export class AdminSessionDto extends OmitType(SessionViewDto, ['current'] as const) {}
 
 class LockedAddressDto {
   @ApiProperty({ description: 'the client address as counted (IPv6 by /64)' }) address: string;
