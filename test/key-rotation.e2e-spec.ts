@@ -1,3 +1,4 @@
+import type { SigningKeyItem } from '../apps/auth-service/src/keys/key-rotation.service';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { KeyRotation } from '../apps/auth-service/src/keys/key-rotation.service';
@@ -13,14 +14,7 @@ import { BASE_ENV, usingPostgres } from './support/test-env';
 const ADMIN = { BOOTSTRAP_ADMIN_EMAIL: 'keys-admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'admin pass phrase 1', RATE_LIMIT_LOGIN: '0' };
 const CLI = join(__dirname, '../dist/apps/auth-service/apps/auth-service/src/cli/keys-rotate.js');
 
-interface KeyItem {
-  kid: string;
-  alg: string;
-  state: string;
-  created_at: string;
-  activated_at: string | null;
-  retiring_at: string | null;
-}
+type KeyItem = SigningKeyItem;
 
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).kid;
 const algOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).alg;
