@@ -177,7 +177,7 @@ const ENV = { ACCESS_TOKEN_TTL: '60', CLOCK_TOLERANCE: '0', REFRESH_REUSE_GRACE:
     const text = bodies.join('\n');
     expect(text).toContain('access_token');
     for (const value of [cookieAfterLogin.value, cookies[0].value]) expect(text).not.toContain(value);
-    expect(text).not.toMatch(/rt_[A-Za-z0-9_-]{43}/);
+    expect(text).not.toMatch(/rt_[A-Za-z0-9_-]{43,}/);
     expect(text).not.toContain('refresh_token"');
   });
 

@@ -25,7 +25,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
     const second = res.body;
-    expect(second.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{43}$/);
+    expect(second.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(second.access_token).not.toBe(first.access_token);
     expect(claimsOf(second.access_token).sid).toBe(claimsOf(first.access_token).sid);
@@ -123,6 +123,55 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     const b = await newSession(service.url);
     await service.dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [claimsOf(b.access_token).sid]);
     expect((await refresh(service.url, b.refresh_token)).body.reason).toBe('session_expired');
+  });
+
+  it('refuses a token whose named owner was changed, and rotates one issued before tokens named their owner', async () => {
+    // A token names its session and user (one-statement rotation), but only the hash of the whole
+    // string finds a row: another owner written into a live token makes an unknown token.
+    const a = await newSession(service.url);
+    const other = await newSession(service.url);
+    const bytes = Buffer.from(a.refresh_token.slice(3), 'base64url');
+    Buffer.from((claimsOf(other.access_token).sid as string).replace(/-/g, ''), 'hex').copy(bytes, 0);
+    const forged = await refresh(service.url, `rt_${bytes.toString('base64url')}`);
+    expect(forged.status).toBe(401);
+    expect(forged.body.reason).toBe('unknown');
+    expect((await refresh(service.url, other.refresh_token)).status).toBe(200);
+    expect((await refresh(service.url, a.refresh_token)).status).toBe(200);
+
+    // A token of the earlier shape (rt_ + 43 characters, no owner) still refreshes, and its
+    // successor names its owner; reusing it is still reuse.
+    const b = await newSession(service.url);
+    const sid = claimsOf(b.access_token).sid as string;
+    const legacy = `rt_${Buffer.alloc(32, 7).toString('base64url')}`;
+    await service.dataSource.query(`UPDATE refresh_tokens SET token_hash = $1 WHERE token_hash = $2`, [sha256(legacy), sha256(b.refresh_token)]);
+    const rotated = await refresh(service.url, legacy);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
+    expect(Buffer.from(rotated.body.refresh_token.slice(3), 'base64url').subarray(0, 16).toString('hex')).toBe(sid.replace(/-/g, ''));
+    expect(claimsOf(rotated.body.access_token).sid).toBe(sid);
+    expect((await refresh(service.url, rotated.body.refresh_token)).status).toBe(200);
+    expect((await refresh(service.url, legacy)).body.reason).toBe('reused');
+    expect(await sessionRevoked(service, sid)).toBe(true);
+  });
+
+  it('writes exactly one token_refreshed event per rotation, with the session and user, and none for a failure', async () => {
+    const a = await newSession(service.url);
+    const { sid, sub } = claimsOf(a.access_token) as { sid: string; sub: string };
+    const second = await refresh(service.url, a.refresh_token);
+    expect(second.status).toBe(200);
+    await refresh(service.url, second.body.refresh_token);
+    const rows = await service.dataSource.query(`SELECT user_id, session_id, ip, request_id FROM security_logs WHERE event_type = 'token_refreshed' AND session_id = $1`, [sid]);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatchObject({ user_id: sub, session_id: sid, request_id: expect.any(String) });
+    // A session past its end: the statement writes nothing; the locked path answers why.
+    const b = await newSession(service.url);
+    const bSid = claimsOf(b.access_token).sid;
+    await service.dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [bSid]);
+    expect((await refresh(service.url, b.refresh_token)).body.reason).toBe('session_expired');
+    const none = await service.dataSource.query(`SELECT 1 FROM security_logs WHERE event_type = 'token_refreshed' AND session_id = $1`, [bSid]);
+    expect(none).toHaveLength(0);
+    const [unused] = await service.dataSource.query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [bSid]);
+    expect(unused.n).toBe(1);
   });
 
   it('slides the idle lifetime but never moves the session end: refresh_expires_in is the smaller', async () => {

@@ -29,22 +29,44 @@ export interface ChainPoint {
   chain: Buffer;
 }
 
+/** A row as written: sequence and chain link are the sealer's. */
+export type SecurityLogRow = Omit<SecurityLog, 'id' | 'seq' | 'chain'>;
+
+/** The columns a new row is written with, in the order of `securityLogValues`. */
+export const SECURITY_LOG_COLUMNS = 'event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac';
+
+/**
+ * Appends a row's values to `params` and returns their typed placeholders, in the order of
+ * SECURITY_LOG_COLUMNS: for `VALUES (…)` here, and for an `INSERT … SELECT` inside another statement
+ * (the one-statement refresh), where the casts give the parameters their types.
+ */
+export function securityLogValues(row: SecurityLogRow, params: unknown[]): string[] {
+  const typed: [unknown, string][] = [
+    [row.eventType, 'varchar'],
+    [row.userId, 'uuid'],
+    [row.identifier, 'varchar'],
+    [row.ip, 'varchar'],
+    [row.userAgent, 'varchar'],
+    [row.sessionId, 'uuid'],
+    [row.requestId, 'varchar'],
+    [JSON.stringify(row.details), 'jsonb'],
+    [row.createdAt, 'timestamptz'],
+    [row.mac, 'bytea'],
+  ];
+  return typed.map(([value, type]) => `$${params.push(value)}::${type}`);
+}
+
 @Injectable()
 export class SecurityLogRepository {
   constructor(@InjectRepository(SecurityLog) private readonly logs: Repository<SecurityLog>) {}
 
-  async insert(rows: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[], manager?: EntityManager): Promise<void> {
+  async insert(rows: SecurityLogRow[], manager?: EntityManager): Promise<void> {
     if (rows.length === 0) return;
     // Plain SQL: this runs inside every writing request's transaction (login, refresh), so it skips
     // the ORM's entity bookkeeping and RETURNING.
-    const columns = ['event_type', 'user_id', 'identifier', 'ip', 'user_agent', 'session_id', 'request_id', 'details', 'created_at', 'mac'];
     const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      values.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
-      const base = values.length - columns.length;
-      return `(${columns.map((_, i) => `$${base + i + 1}`).join(', ')})`;
-    });
-    await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    const tuples = rows.map((row) => `(${securityLogValues(row, values).join(', ')})`);
+    await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES ${tuples.join(', ')}`, values);
   }
 
   /** The client addresses of the identifier's address-scoped `account_locked` events since `since` (security_logs_identifier_idx). */

@@ -7,8 +7,7 @@ import { DataKeys } from '../keys/data-keys.service';
 import { rowMac } from './chain';
 import { ClosedAggregate, EventAggregator } from './event-aggregator';
 import { SecurityEventInput, SecurityEventRecord } from './security-event';
-import { SecurityLog } from './security-log.entity';
-import { SecurityLogRepository } from './security-log.repository';
+import { SecurityLogRepository, SecurityLogRow } from './security-log.repository';
 
 const FLUSH_INTERVAL_MS = 200;
 const FLUSH_SIZE = 200;
@@ -26,7 +25,7 @@ const MAX_OPEN_AGGREGATES = 10_000;
 @Injectable()
 export class SecurityLogService implements OnApplicationShutdown {
   private readonly logger = new Logger('SecurityLog');
-  private buffer: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[] = [];
+  private buffer: SecurityLogRow[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private readonly aggregates = new EventAggregator(MAX_OPEN_AGGREGATES);
   /** Events lost since start: pushed out of a full buffer, or refused by the database on their own. */
@@ -95,7 +94,7 @@ export class SecurityLogService implements OnApplicationShutdown {
     for (const { event, context, createdAt } of closed) this.push(this.toRow(event, context, createdAt));
   }
 
-  private push(row: Omit<SecurityLog, 'id' | 'seq' | 'chain'>): void {
+  private push(row: SecurityLogRow): void {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.error(`Security log buffer full (${MAX_BUFFERED}): dropping the oldest event`);
       this.buffer.shift();
@@ -141,7 +140,15 @@ export class SecurityLogService implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  private toRow(event: SecurityEventInput, context: RequestContext, createdAt = new Date()): Omit<SecurityLog, 'id' | 'seq' | 'chain'> {
+  /**
+   * The row of one event, MACed, for a caller that writes it in a statement of its own making (the
+   * one-statement refresh): it is committed with that statement or not at all.
+   */
+  rowOf(event: SecurityEventInput, context: RequestContext): SecurityLogRow {
+    return this.toRow(event, context);
+  }
+
+  private toRow(event: SecurityEventInput, context: RequestContext, createdAt = new Date()): SecurityLogRow {
     const record: SecurityEventRecord = {
       eventType: event.type,
       userId: event.userId ?? null,

@@ -4,6 +4,8 @@ import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import type { PublicUser } from '../users/user.entity';
+import { SECURITY_LOG_COLUMNS, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
+import type { TokenOwner } from './refresh-token';
 
 /**
  * The one definition of a live session `s` at the time bound to `now` (a placeholder): not revoked,
@@ -21,6 +23,23 @@ export interface LockedToken {
   session: Session;
   user: PublicUser;
   userDisabled: boolean;
+}
+
+export interface OneStatementRotation {
+  tokenHash: Buffer;
+  /** The owner the presented token names (a claim, checked against the rows). */
+  owner: TokenOwner;
+  at: Date;
+  /** The successor; its expiry is the idle end, cut to the session's end in the statement. */
+  child: { id: string; tokenHash: Buffer; expiresAt: Date };
+  /** The `token_refreshed` row, MACed before the statement. */
+  event: SecurityLogRow;
+}
+
+export interface OneStatementRotated {
+  user: PublicUser;
+  sessionEndsAt: Date;
+  successorExpiresAt: Date;
 }
 
 export type RevocationReason =
@@ -101,6 +120,63 @@ export class SessionsRepository {
     const session = Object.assign(new Session(), { id: row.session_id, userId: row.user_id, revokedAt: row.revoked_at, expiresAt: row.session_expires_at });
     const user = { id: row.user_id, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at.toISOString() };
     return { token, session, user, userDisabled: row.disabled };
+  }
+
+  /**
+   * The whole of an ordinary refresh (SPEC §4 step 3) in one statement, so one round trip and one
+   * transaction: lock the presented token and its session, but only if the token is unused and
+   * unexpired, the session live and the account enabled, and both belong to the owner the token
+   * names; then mark it used, store its successor, touch the session and write the
+   * `token_refreshed` row. Returns the user (read under the lock) and the successor's and session's
+   * ends, or null when any condition fails: nothing was written, and the caller decides in a
+   * transaction of its own (reuse, grace, expiry, a disabled account) with every rule.
+   *
+   * The successor is inserted from the parent's UPDATE … RETURNING, so the parent is marked used
+   * first and the one-live-token-per-session index never sees two. Concurrent refreshes of one token queue on the row lock; PostgreSQL re-checks the conditions on
+   * the row as the winner committed it, so every loser finds the token used and gets null.
+   */
+  async rotateInOneStatement(input: OneStatementRotation): Promise<OneStatementRotated | null> {
+    const params: unknown[] = [input.tokenHash, input.at, input.owner.sessionId, input.owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt];
+    const event = securityLogValues(input.event, params);
+    const rows: {
+      email: string;
+      name: string | null;
+      roles: string[];
+      user_created_at: Date;
+      session_expires_at: Date;
+      child_expires_at: Date;
+    }[] = await this.sessions.query(
+      `WITH presented AS (
+         SELECT t.id, s.id AS session_id, s.expires_at AS session_expires_at,
+                u.email, u.name, u.roles, u.created_at AS user_created_at,
+                LEAST($7::timestamptz, s.expires_at) AS child_expires_at
+           FROM refresh_tokens t
+           JOIN sessions s ON s.id = t.session_id
+           JOIN users u ON u.id = s.user_id
+          WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
+            AND s.id = $3 AND s.user_id = $4 AND s.revoked_at IS NULL AND s.expires_at > $2
+            AND u.disabled_at IS NULL
+            FOR UPDATE OF t, s
+       ), used AS (
+         UPDATE refresh_tokens r SET used_at = $2 FROM presented p WHERE r.id = p.id RETURNING r.id
+       ), touched AS (
+         UPDATE sessions s SET last_used_at = $2 FROM presented p WHERE s.id = p.session_id
+       ), successor AS (
+         INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+         SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
+       ), logged AS (
+         INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${event.join(', ')} FROM presented
+       )
+       SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
+      params,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      user: { id: input.owner.userId, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at.toISOString() },
+      sessionEndsAt: row.session_expires_at,
+      successorExpiresAt: row.child_expires_at,
+    };
   }
 
   /** Marks the parent used, then stores its successor and touches the session (one statement). */

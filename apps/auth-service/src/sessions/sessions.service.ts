@@ -9,7 +9,7 @@ import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
-import { deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
+import { claimedOwner, deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
@@ -78,7 +78,7 @@ export class SessionsService {
       revokedAt: null,
       revokedReason: null,
     });
-    const refreshToken = generateRefreshToken();
+    const refreshToken = generateRefreshToken({ sessionId: session.id, userId });
     const token = this.newToken(session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
     const started = await this.transactions.run(async (tx) => {
       const { manager } = tx;
@@ -101,11 +101,36 @@ export class SessionsService {
   }
 
   /**
-   * One refresh (SPEC §4) in one transaction that locks the presented token's row. A reuse
-   * revokes the family and commits before the caller answers 401, so the revocation stands. A
-   * session whose account was disabled is revoked here too, and the refresh fails as `revoked`.
+   * One refresh (SPEC §4). An ordinary one (a live token of an enabled account) is one statement
+   * (`rotateInOneStatement`): one round trip, its own transaction. Everything else, and tokens that
+   * name no owner, goes through `rotateLocked`, which decides every rule in one transaction.
    */
   async rotate(presented: string, context: RequestContext): Promise<RotationResult> {
+    const owner = claimedOwner(presented);
+    if (owner) {
+      const now = new Date();
+      const next = deriveSuccessorToken(presented, owner, this.dataKeys.key('refresh-successor'));
+      const rotated = await this.sessions.rotateInOneStatement({
+        tokenHash: hashRefreshToken(presented),
+        owner,
+        at: now,
+        child: { id: randomUUID(), tokenHash: hashRefreshToken(next), expiresAt: new Date(now.getTime() + this.config.tokens.refreshTtl * 1000) },
+        event: this.securityLog.rowOf({ type: 'token_refreshed', userId: owner.userId, sessionId: owner.sessionId }, context),
+      });
+      if (rotated) {
+        const { user, sessionEndsAt, successorExpiresAt } = rotated;
+        return { ok: true, user, ...owner, refreshToken: next, refreshExpiresIn: secondsUntil(successorExpiresAt, now), sessionEndsAt };
+      }
+    }
+    return this.rotateLocked(presented, context);
+  }
+
+  /**
+   * A refresh decided in one transaction that locks the presented token's row. A reuse revokes the
+   * family and commits before the caller answers 401, so the revocation stands. A session whose
+   * account was disabled is revoked here too, and the refresh fails as `revoked`.
+   */
+  private async rotateLocked(presented: string, context: RequestContext): Promise<RotationResult> {
     const now = new Date();
     return this.transactions.run(async (tx): Promise<RotationResult> => {
       const { manager } = tx;
@@ -121,7 +146,9 @@ export class SessionsService {
         await this.revokeAndAnnounce(tx, { ids: [sessionId] }, 'account_disabled', now);
         return { ok: false, reason: 'revoked', userId, sessionId };
       }
-      const next = deriveSuccessorToken(presented, this.dataKeys.key('refresh-successor'));
+      // Derived from the rows' owner, not the token's claim: a token issued before owners were
+      // written into tokens gets a successor that names its owner, and the fast path from then on.
+      const next = deriveSuccessorToken(presented, { sessionId, userId }, this.dataKeys.key('refresh-successor'));
       if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
         return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
       }
