@@ -282,7 +282,7 @@ describe('a change of JWT_ALG is a rotation to a key of the new algorithm (SPEC 
 describe('several instances', () => {
   (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) a second instance signs with the new key, and refuses an urgently retired one, within 10 s', async () => {
     const a = await startAuthService(ADMIN);
-    // A process of its own: Passport keeps strategies per process, so two apps in one process would share a guard.
+    // A process of its own, as a second instance of a deployment runs.
     const b = await startProcess({ ...ADMIN, ...a.database.env });
     try {
       const user = await newSession(b.url, 'keys-two');

@@ -1,5 +1,5 @@
 /**
- * One set of rules (issue 11, SPEC §8): the auth service's own guard (a Passport strategy over the
+ * One set of rules (issue 11, SPEC §8): the auth service's own guard (a bearer guard over the
  * shared verification, fed by its key store and revoked-session cache) and the example API (the
  * verifier package over the JWKS and the feed), at the same clock tolerance, answer every token alike.
  */

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule, Params as LoggingParams } from 'nestjs-pino';
 import { DataSourceOptions } from 'typeorm';
@@ -17,7 +17,7 @@ import { KeysModule } from './keys/keys.module';
 import { RevocationsModule } from './revocations/revocations.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { MetricsModule } from './infra/metrics.module';
-import { BodylessRoutesInterceptor } from './common/bodyless-routes.interceptor';
+import { BodylessRoutesGuard } from './common/bodyless-routes.guard';
 
 @Global()
 @Module({})
@@ -60,7 +60,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: BodylessRoutesInterceptor },
+        { provide: APP_GUARD, useClass: BodylessRoutesGuard },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

@@ -1,6 +1,7 @@
 import { LogLevel, RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { Logger as Pino, LoggerOptions } from 'pino';
 
 /** An incoming `X-Request-Id` is taken only in this shape; anything else gets a fresh UUID. */
@@ -27,6 +28,23 @@ function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * The request line's own objects: the raw request and response, which the `req` and `res`
+ * serializers below reduce to a few safe fields. Walking them instead (socket, server, parser…,
+ * eight levels deep) cost more than all the rest of a request (a profile of GET /api/auth/me).
+ */
+const isRawHttp = (value: unknown): boolean => value instanceof IncomingMessage || value instanceof ServerResponse;
+
+/** The log formatter: every member redacted, but the raw request and response (`req`, `res`) left to their serializers. */
+function redactLogObject(object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(object)) {
+    const item = object[key];
+    out[key] = SECRET_KEY.test(key) ? REDACTED : (key === 'req' || key === 'res') && isRawHttp(item) ? item : redactSecrets(item, 1);
+  }
+  return out;
+}
+
 const PINO_LEVELS: Record<LogLevel, pino.Level> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
 const ORDER: pino.Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
@@ -46,18 +64,25 @@ function prettyTransport(): LoggerOptions['transport'] {
   }
 }
 
-/** The process's root logger: JSON lines on stdout. */
+/**
+ * The process's root logger: JSON lines on stdout, written asynchronously (pino's own destination
+ * with `sync: false`): a request never waits for its line to reach the pipe. pino flushes what is
+ * still buffered, synchronously, when the process exits (main.ts exits after the drain).
+ */
 export function createRootLogger(levels: LogLevel[] | false, destination?: pino.DestinationStream): Pino {
+  const transport = destination ? undefined : prettyTransport();
   const options: LoggerOptions = {
     level: pinoLevel(levels),
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) as Record<string, unknown> },
-    // Defence in depth for headers, should a serializer ever let them through.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.*.password'], censor: REDACTED },
-    transport: destination ? undefined : prettyTransport(),
+    // Secret-named members at any depth (the formatter); then, for headers, should a serializer
+    // ever let them through, these paths of the serialized request and response.
+    formatters: { level: (label) => ({ level: label }), log: redactLogObject },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: REDACTED },
+    transport,
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (transport) return pino(options);
+  return pino(options, destination ?? pino.destination({ dest: process.stdout.fd, sync: false }));
 }
 
 /**

@@ -81,8 +81,11 @@ export class UsersService {
     return account;
   }
 
+  /** The profile of a signed-in user, as long as the account exists and is enabled (401 otherwise, as activeAccount). */
   async profile(id: string): Promise<PublicUser> {
-    return publicView(await this.activeAccount(id));
+    const user = await this.users.findEnabledProfile(id);
+    if (!user) throw AppError.unauthorized('Account no longer active', true);
+    return user;
   }
 
   async updatePasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {

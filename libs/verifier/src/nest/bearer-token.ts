@@ -12,9 +12,11 @@ interface IncomingRequest {
  * first of several Authorization headers: two are ambiguous, so they count as none.
  */
 export function bearerTokenOf(request: IncomingRequest): string | null {
-  const rawHeaders = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
-  const count = rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length;
   const header = request.headers?.authorization;
-  if (count > 1 || typeof header !== 'string') return null;
+  if (typeof header !== 'string') return null;
+  const rawHeaders = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === 13 && rawHeaders[i].toLowerCase() === 'authorization') count++;
+  if (count > 1) return null;
   return BEARER_HEADER.exec(header)?.[1] ?? null;
 }
