@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import { AbuseModule } from '../abuse/abuse.module';
 import { KeysModule } from '../keys/keys.module';
 import { SecurityLogModule } from '../security-log/security-log.module';
@@ -6,6 +7,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
 import { AccessTokenService } from './access-token.service';
+import { AccessTokenStrategy } from './access-token.strategy';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { LoginService } from './login.service';
@@ -15,9 +17,9 @@ import { SessionsController } from './sessions.controller';
 import { TokenLifecycleService } from './token-lifecycle.service';
 
 @Module({
-  imports: [AbuseModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
+  imports: [PassportModule, AbuseModule, UsersModule, SessionsModule, KeysModule, SecurityLogModule],
   controllers: [AuthController, SessionsController],
-  providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenGuard],
-  exports: [AccessTokenGuard, AccessTokenVerifier, AccessTokenService, TokenLifecycleService],
+  providers: [LoginService, RegistrationService, PasswordService, TokenLifecycleService, AccessTokenService, AccessTokenVerifier, AccessTokenStrategy, AccessTokenGuard],
+  exports: [AccessTokenGuard, AccessTokenService, TokenLifecycleService],
 })
 export class AuthModule {}
