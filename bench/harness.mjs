@@ -166,7 +166,7 @@ export async function expectCall(status, port, method, path, body, headers) {
 function autocannonRun(options, expected) {
   const times = [];
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ connections: CONNECTIONS, ...options }, (error, result) => (error ? reject(error) : resolve({ ...result, times })));
+    const instance = autocannon({ connections: CONNECTIONS, timeout: 60, ...options }, (error, result) => (error ? reject(error) : resolve({ ...result, times })));
     instance.on('response', (_client, status, _bytes, ms) => status === expected && times.push(ms));
   });
 }

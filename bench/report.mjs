@@ -140,32 +140,33 @@ export function chartSpec(r) {
   }
   const growth = r.measurements
     .filter((m) => ['login.tessera', 'refresh.tessera', 'logs.tessera'].includes(m.key) && m.size !== 'embedded')
-    .map((m) => ({ scenario: LABELS[m.key].replace('Tessera ', ''), size: m.size === 'small' ? '10⁴ users, 10⁵ events' : '10⁶ users, 10⁷ events', run: m.run, p50: m.p50 }));
+    .map((m) => ({ scenario: { 'login.tessera': 'login', 'refresh.tessera': 'refresh', 'logs.tessera': 'log page (type + 7 days)' }[m.key], size: m.size === 'small' ? '10⁴ users, 10⁵ events' : '10⁶ users, 10⁷ events', run: m.run, p50: m.p50 }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Tessera, ${r.machine.date.slice(0, 10)}, commit ${r.machine.commit}${r.quick ? ' (--quick)' : ''}`,
-    config: { font: 'sans-serif' },
+    config: { font: 'sans-serif', axis: { labelLimit: 320 }, legend: { labelLimit: 300 } },
+    resolve: { scale: { color: 'independent', shape: 'independent' }, legend: { color: 'independent', shape: 'independent' } },
     vconcat: [
       {
         title: 'Requests/s relative to the floor or the peer (tick: target)',
         width: 520,
         height: { step: 22 },
         layer: [
-          { data: { values: ratios }, mark: { type: 'point', filled: true, size: 70 }, encoding: { y: { field: 'target', type: 'nominal', title: null, sort: null }, x: { field: 'ratio', type: 'quantitative', title: 'ratio' }, color: { field: 'verdict', type: 'nominal', scale: { domain: ['met', 'missed'], range: ['#2a9d3c', '#d1372c'] } } } },
+          { data: { values: ratios }, mark: { type: 'point', filled: true, size: 70 }, encoding: { y: { field: 'target', type: 'nominal', title: null, sort: null }, x: { field: 'ratio', type: 'quantitative', title: 'ratio' }, color: { field: 'verdict', type: 'nominal', title: 'target', scale: { domain: ['met', 'missed'], range: ['#2a9d3c', '#d1372c'] } } } },
           { data: { values: goals }, mark: { type: 'tick', color: '#333', thickness: 2 }, encoding: { y: { field: 'target', type: 'nominal', sort: null }, x: { field: 'goal', type: 'quantitative' } } },
         ],
       },
       {
-        title: 'p50 latency (ms) as the tables grow',
+        title: 'p50 latency (ms) of Tessera as the tables grow (one point per run)',
         width: 520,
-        height: { step: 14 },
+        height: { step: 26 },
         data: { values: growth },
-        mark: 'bar',
+        mark: { type: 'point', filled: true, size: 70, opacity: 0.8 },
         encoding: {
-          y: { field: 'scenario', type: 'nominal', title: null },
-          yOffset: { field: 'size', type: 'nominal' },
-          x: { field: 'p50', type: 'quantitative', aggregate: 'median', title: 'p50 ms (median of runs)' },
-          color: { field: 'size', type: 'nominal', title: 'tables' },
+          y: { field: 'scenario', type: 'nominal', title: null, axis: { labelLimit: 320 } },
+          x: { field: 'p50', type: 'quantitative', title: 'p50 ms (log scale)', scale: { type: 'log' } },
+          color: { field: 'size', type: 'nominal', title: 'tables', scale: { range: ['#4c78a8', '#f58518'] } },
+          shape: { field: 'size', type: 'nominal' },
         },
       },
     ],

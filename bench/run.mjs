@@ -3,7 +3,7 @@
 // (oidc-provider on PostgreSQL, bench/peer/), the example API against its floor, the tables grown
 // from 10⁴ to 10⁶ users and sessions and 10⁵ to 10⁷ security events (bench/seed.mjs), RSS under
 // load and cold start on PostgreSQL and on the embedded database. Writes bench/results/latest.md
-// and latest.svg (--quick: quick.md and quick.svg).
+// and latest.svg (--quick: quick.md and quick.svg; --only or a BENCH_* override: partial.md and partial.svg).
 //   node bench/run.mjs [--quick] [--runs=N] [--only=login,refresh,me,hello,logs,embedded] [--update-readme]
 // Exits 1 if a scenario errors (a non-2xx answer, a socket error) or a server dies.
 import { execFileSync } from 'node:child_process';
@@ -32,8 +32,13 @@ const wanted = (name) => ONLY.has(name);
 // --quick skips the large sizes: every scenario runs once, at the small size.
 const SIZES = [
   { name: 'small', users: 10_000, events: 100_000 },
-  ...(QUICK ? [] : [{ name: 'large', users: 1_000_000, events: 10_000_000 }]),
+  ...(QUICK ? [] : [{ name: 'large', ...largeSize() }]),
 ];
+/** 10⁶ and 10⁷; BENCH_LARGE=USERS,EVENTS makes it smaller, to try the growth path of the harness quickly. */
+function largeSize() {
+  const [users, events] = (process.env.BENCH_LARGE ?? '1000000,10000000').split(',').map(Number);
+  return { users, events };
+}
 
 function log(line) {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -151,7 +156,9 @@ const results = await main().catch(async (error) => {
   await cleanup().catch(() => {});
   process.exit(1);
 });
-const name = QUICK ? 'quick' : 'latest';
+// latest.md only from a full run: every scenario, the real sizes, the default windows.
+const FULL = !QUICK && !arg('only') && !process.env.BENCH_LARGE && !process.env.BENCH_SECONDS && !process.env.BENCH_WARMUP;
+const name = QUICK ? 'quick' : FULL ? 'latest' : 'partial';
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const markdown = reportMarkdown(results, `${name}.svg`);
@@ -161,7 +168,7 @@ writeFileSync(join(dir, `${name}.svg`), await renderSvg(chartSpec(results)));
 console.log(`\n${markdown}`);
 console.log(`written: bench/results/${name}.md, bench/results/${name}.svg (and ${name}.json)`);
 if (UPDATE_README) {
-  if (QUICK) throw new Error('--update-readme takes the figures of a full run, not --quick');
+  if (!FULL) throw new Error('--update-readme takes the figures of a full run (not --quick, --only, BENCH_LARGE, BENCH_SECONDS or BENCH_WARMUP)');
   const readme = join(ROOT, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const pattern = /(<!-- bench:latest:start -->\n)[\s\S]*?(<!-- bench:latest:end -->)/;
