@@ -59,6 +59,16 @@ export function start(label, args, env) {
   });
 }
 
+/** start(), then `fn({ child, port })`, then stop() whatever happened. */
+export async function withServer(label, args, env, fn) {
+  const server = await start(label, args, env);
+  try {
+    return await fn(server);
+  } finally {
+    await stop(server.child);
+  }
+}
+
 /** start(), then /health/ready polled until it answers 200: `coldStartMs` is spawn → ready. */
 export async function startReady(label, args, env) {
   const started = await start(label, args, env);

@@ -1,7 +1,7 @@
 // Login: POST /api/auth/login round robin over seeded users (all with the same password, hashed at
 // the service's argon2 defaults), on Tessera and on bench/floors/login.mjs.
 import { join } from 'node:path';
-import { measure, ROOT, start, stop } from '../harness.mjs';
+import { measure, ROOT, withServer } from '../harness.mjs';
 import { PASSWORD, seededEmail } from '../seed.mjs';
 
 export const USERS = 1000; // users per measurement: no two of the 16 connections wait on one user's row lock
@@ -17,11 +17,5 @@ function options(port, slots) {
 
 export const service = (ctx, tessera) => measure(tessera.child.pid, options(tessera.port, ctx.slots(USERS)), 200);
 
-export async function floor(ctx) {
-  const { child, port } = await start('login floor', [join(ROOT, 'bench/floors/login.mjs')], { DATABASE_URL: ctx.databaseUrl });
-  try {
-    return await measure(child.pid, options(port, ctx.slots(USERS)), 200);
-  } finally {
-    await stop(child);
-  }
-}
+export const floor = (ctx) =>
+  withServer('login floor', [join(ROOT, 'bench/floors/login.mjs')], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) => measure(child.pid, options(port, ctx.slots(USERS)), 200));

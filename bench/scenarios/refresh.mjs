@@ -4,7 +4,7 @@
 // PostgreSQL, bench/peer/oidc-provider.mjs) through its token endpoint.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectCall, freshDatabase, measure, ROOT, start, stop, tokenPool } from '../harness.mjs';
+import { expectCall, freshDatabase, measure, ROOT, tokenPool, withServer } from '../harness.mjs';
 import { seededToken } from '../seed.mjs';
 
 export const POOL = 256; // tokens per measurement: far more than the 16 requests in flight
@@ -24,25 +24,20 @@ const formRefresh = (port, path, tokens, extra = {}) => ({
 export const service = (ctx, tessera) => measure(tessera.child.pid, jsonRefresh(tessera.port, ctx.slots(POOL).map(seededToken)), 200);
 export const oauth = (ctx, tessera) => measure(tessera.child.pid, formRefresh(tessera.port, '/oauth/token', ctx.slots(POOL).map(seededToken)), 200);
 
-export async function floor(ctx) {
-  const { child, port } = await start('refresh floor', [join(ROOT, 'bench/floors/refresh.mjs')], { DATABASE_URL: ctx.databaseUrl });
-  try {
-    return await measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200);
-  } finally {
-    await stop(child);
-  }
-}
+export const floor = (ctx) =>
+  withServer('refresh floor', [join(ROOT, 'bench/floors/refresh.mjs')], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
+    measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200),
+  );
 
 /** The peer on its own database; null when bench/peer/oidc-provider.mjs is not there. */
 export async function peer(ctx) {
   if (!existsSync(PEER_ENTRY)) return null;
   ctx.peerDatabaseUrl ??= await freshDatabase('peer');
-  const { child, port } = await start('peer (oidc-provider)', [PEER_ENTRY], { NODE_ENV: 'production', DATABASE_URL: ctx.peerDatabaseUrl, PORT: '0', PEER_OPENID: '0' });
-  try {
+  // PEER_OPENID=0: a refresh signs an access token only, as Tessera's does (no ID token).
+  const env = { NODE_ENV: 'production', DATABASE_URL: ctx.peerDatabaseUrl, PORT: '0', PEER_OPENID: '0' };
+  return withServer('peer (oidc-provider)', [PEER_ENTRY], env, async ({ child, port }) => {
     const { refresh_tokens: tokens } = await expectCall(200, port, 'POST', '/__bench/mint', { count: POOL });
     if (!Array.isArray(tokens) || tokens.length !== POOL) throw new Error(`peer: /__bench/mint gave ${tokens?.length} tokens, not ${POOL}`);
-    return await measure(child.pid, formRefresh(port, '/token', tokens, { client_id: 'bench', client_secret: 'bench-secret' }), 200);
-  } finally {
-    await stop(child);
-  }
+    return measure(child.pid, formRefresh(port, '/token', tokens, { client_id: 'bench', client_secret: 'bench-secret' }), 200);
+  });
 }
