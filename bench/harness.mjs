@@ -1,5 +1,7 @@
-// Shared parts of bench/example-api.mjs and bench/abuse.mjs: child processes, a fresh PostgreSQL
-// database, one autocannon measurement (warm-up, then the measured window) and the table.
+// The one set of helpers of `npm run bench` (bench/run.mjs): child processes (start, stop, cold
+// start to /health/ready, death = failure), a fresh PostgreSQL database, one autocannon
+// measurement (warm-up, then the measured window, with the server's CPU per request and its RSS
+// sampled under load) and small HTTP calls.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,22 +17,33 @@ export const EXAMPLE_ENTRY = join(ROOT, 'dist/apps/example-api/apps/example-api/
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const CONNECTIONS = 16;
 export const QUICK = process.argv.includes('--quick');
-// --quick checks the harness (about a second per scenario); the full run is what gets reported.
-export const WARMUP_S = QUICK ? 0.5 : Number(process.env.BENCH_WARMUP ?? 3);
-export const DURATION_S = QUICK ? 1 : Number(process.env.BENCH_SECONDS ?? 10);
-const START_TIMEOUT_MS = 60_000;
+// --quick checks the harness (a second or two per scenario); the full run is what gets reported.
+export const WARMUP_S = QUICK ? 1 : Number(process.env.BENCH_WARMUP ?? 3);
+export const DURATION_S = QUICK ? 2 : Number(process.env.BENCH_SECONDS ?? 10);
+const START_TIMEOUT_MS = 120_000; // a cold embedded start runs initdb in WebAssembly
+const RSS_SAMPLE_MS = 250;
 
 const children = new Set();
+/** Children that exited without being asked to: the run fails (bench/run.mjs checks it). */
+export const deaths = [];
 
-/** Spawns node and resolves with the port once it prints a "listening on http://127.0.0.1:N" line. */
+/**
+ * Spawns node and resolves, once it prints "listening on http://127.0.0.1:N", with the child, its
+ * port and `spawnedAt` (performance.now() just before the spawn, for the cold-start time).
+ */
 export function start(label, args, env) {
   // BENCH_CPU_PROF=1: every child writes a V8 CPU profile (read it with bench/profile-summary.mjs).
   const name = label.replace(/[^a-z0-9]+/gi, '-');
   const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/prof')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.label = label;
   children.add(child);
-  child.once('exit', () => children.delete(child));
   let output = '';
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (!child.stopping) deaths.push(`${label} exited by itself (${signal ?? code})\n${output.slice(-2000)}`);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label}: not listening after ${START_TIMEOUT_MS} ms\n${output}`)), START_TIMEOUT_MS);
     // Both pipes are read for the child's whole life: a full pipe would stall it mid-run.
@@ -40,14 +53,37 @@ export function start(label, args, env) {
       output = (output + chunk).slice(-4000);
       if (listening) return; // only drained from now on (the request log goes here too)
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) (listening = true), clearTimeout(timer), resolve({ child, port: Number(match[1]) });
+      if (match) (listening = true), clearTimeout(timer), resolve({ child, port: Number(match[1]), spawnedAt });
     });
     child.once('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`${label} exited (${signal ?? code})\n${output}`))));
   });
 }
 
+/** start(), then `fn({ child, port })`, then stop() whatever happened. */
+export async function withServer(label, args, env, fn) {
+  const server = await start(label, args, env);
+  try {
+    return await fn(server);
+  } finally {
+    await stop(server.child);
+  }
+}
+
+/** start(), then /health/ready polled until it answers 200: `coldStartMs` is spawn → ready. */
+export async function startReady(label, args, env) {
+  const started = await start(label, args, env);
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${started.port}/health/ready`).then((r) => r.status, () => 0);
+    if (ready === 200) break;
+    if (performance.now() - started.spawnedAt > START_TIMEOUT_MS) throw new Error(`${label}: /health/ready not 200 after ${START_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { ...started, coldStartMs: round(performance.now() - started.spawnedAt) };
+}
+
 /** SIGTERM (a service drains and, with --cpu-prof, writes its profile), SIGKILL if it lingers. */
 export async function stop(child) {
+  child.stopping = true;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
@@ -60,6 +96,12 @@ export async function stop(child) {
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+}
+
+/** Resident set size of a process now, in MiB (PGlite runs in the service's process: counted). */
+export function rssMiB(pid) {
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return kib ? Number(kib[1]) / 1024 : NaN;
 }
 
 /** A fresh database, dropped by `cleanup` (also on an error or Ctrl-C). */
@@ -86,7 +128,7 @@ export async function cleanup() {
 }
 
 process.once('SIGINT', () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) (child.stopping = true), child.kill('SIGKILL');
   cleanup().finally(() => process.exit(130));
 });
 
@@ -99,61 +141,117 @@ export function serviceEnv(databaseUrl, extra = {}) {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: databaseUrl,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     KEYS_ENCRYPTION_SECRET,
     ...extra,
   };
 }
 
-/** One JSON request with fetch; the parsed body and status. */
+/** One request with fetch (a JSON body unless `body` is a URLSearchParams); the parsed body and status. */
 export async function call(port, method, path, body, headers = {}) {
+  const json = body !== undefined && !(body instanceof URLSearchParams);
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: json ? { 'content-type': 'application/json', ...headers } : headers,
+    body: json ? JSON.stringify(body) : body,
   });
   const text = await res.text();
-  let json = null;
+  let parsed = null;
   try {
-    json = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     /* left null: the caller checks the status */
   }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json: parsed, text, headers: res.headers };
 }
 
-const autocannonRun = (options) =>
-  new Promise((resolve, reject) => autocannon({ connections: CONNECTIONS, ...options }, (error, result) => (error ? reject(error) : resolve(result))));
+/** call() that must answer `status`: the parsed body, or an error naming what answered instead. */
+export async function expectCall(status, port, method, path, body, headers) {
+  const res = await call(port, method, path, body, headers);
+  if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.text.slice(0, 300)}`);
+  return res.json;
+}
+
+/** One autocannon run; `times` holds the latency (ms, not rounded) of every answer with status `expected`. */
+function autocannonRun(options, expected) {
+  const times = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ connections: CONNECTIONS, timeout: 60, ...options }, (error, result) => (error ? reject(error) : resolve({ ...result, times })));
+    instance.on('response', (_client, status, _bytes, ms) => status === expected && times.push(ms));
+  });
+}
+
+/** Nearest-rank percentile of a sorted array, 2 decimals (autocannon's own are whole milliseconds). */
+const percentile = (sorted, q) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN, 2);
 
 /**
  * Warm-up (discarded), then the measured window, on `CONNECTIONS` keep-alive connections.
  * `expected` is the status every answer must have: anything else, or a socket error, is an error.
+ * The server's RSS is sampled through both windows (`rssMiB`: the highest sample).
  */
 export async function measure(pid, options, expected, seconds = DURATION_S) {
-  await autocannonRun({ ...options, duration: WARMUP_S });
-  const cpu0 = cpuSeconds(pid);
-  const r = await autocannonRun({ ...options, duration: seconds });
-  const cpu = cpuSeconds(pid) - cpu0;
-  const answers = Object.entries(r.statusCodeStats ?? {});
-  const good = answers.filter(([code]) => Number(code) === expected).reduce((n, [, s]) => n + s.count, 0);
-  const wrong = answers.filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
-  return {
-    rps: round(good / seconds),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: wrong + r.errors + r.timeouts,
-    cpuMsPerReq: good ? round((cpu * 1000) / good, 3) : NaN,
-    requests: good,
-  };
+  let rssMax = rssMiB(pid);
+  const sampler = setInterval(() => {
+    try {
+      rssMax = Math.max(rssMax, rssMiB(pid));
+    } catch {
+      /* the process is gone: the run reports its death */
+    }
+  }, RSS_SAMPLE_MS);
+  try {
+    const warm = await autocannonRun({ ...options, duration: WARMUP_S }, expected);
+    const cpu0 = cpuSeconds(pid);
+    const r = await autocannonRun({ ...options, duration: seconds }, expected);
+    const cpu = cpuSeconds(pid) - cpu0;
+    const answers = Object.entries(r.statusCodeStats ?? {});
+    const good = answers.filter(([code]) => Number(code) === expected).reduce((n, [, s]) => n + s.count, 0);
+    const wrong = answers.filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
+    const warmWrong = Object.entries(warm.statusCodeStats ?? {}).filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
+    return {
+      rps: round(good / seconds),
+      p50: percentile(r.times.sort((a, b) => a - b), 0.5),
+      p99: percentile(r.times, 0.99),
+      errors: wrong + r.errors + r.timeouts + warmWrong + warm.errors + warm.timeouts,
+      statuses: Object.fromEntries(answers.map(([code, s]) => [code, s.count])),
+      cpuMsPerReq: good ? round((cpu * 1000) / good, 3) : NaN,
+      rssMiB: round(rssMax),
+      requests: good,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 export const round = (n, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Prints one row per target: requests/s, p50, p99 (ms), server CPU ms per request, errors. */
-export function table(title, rows) {
-  console.log(`\n${title} (${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s warm-up${QUICK ? ', --quick' : ''})`);
-  console.log(`${'target'.padEnd(44)}${'req/s'.padStart(9)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms/req'.padStart(12)}${'errors'.padStart(8)}`);
-  for (const [name, r] of rows) {
-    console.log(`${name.padEnd(44)}${String(r.rps).padStart(9)}${String(r.p50).padStart(8)}${String(r.p99).padStart(8)}${String(r.cpuMsPerReq).padStart(12)}${String(r.errors).padStart(8)}`);
-  }
+/**
+ * A pool of live refresh tokens for autocannon: each request takes one, each 200 puts the
+ * response's successor back. Built for `requests: [pool.request(...)]`.
+ */
+export function tokenPool(tokens) {
+  const free = [...tokens];
+  return {
+    size: () => free.length,
+    /** `body(token)` gives the request body; `successor(json)` the token to put back. */
+    request({ path, headers, body, successor = (json) => json?.refresh_token }) {
+      return {
+        method: 'POST',
+        path,
+        headers,
+        setupRequest: (req) => {
+          const token = free.shift() ?? 'rt_pool_exhausted'; // answered 4xx: counted as an error
+          return { ...req, body: body(token) };
+        },
+        onResponse: (status, text) => {
+          if (status !== 200) return;
+          try {
+            const next = successor(JSON.parse(text));
+            if (typeof next === 'string') free.push(next);
+          } catch {
+            /* not JSON: the token is lost, and the pool one smaller */
+          }
+        },
+      };
+    },
+  };
 }
