@@ -29,6 +29,24 @@ export interface ChainPoint {
   chain: Buffer;
 }
 
+/** An INSERT of security-log rows, its parameters numbered from `$first`: to run alone, or as a data-modifying CTE of another statement. */
+export interface LogInsert {
+  sql: string;
+  values: unknown[];
+}
+
+const LOG_COLUMNS = ['event_type', 'user_id', 'identifier', 'ip', 'user_agent', 'session_id', 'request_id', 'details', 'created_at', 'mac'];
+
+export function insertStatement(rows: Omit<SecurityLog, 'id' | 'seq' | 'chain'>[], first: number): LogInsert {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => {
+    values.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
+    const base = first - 1 + values.length - LOG_COLUMNS.length;
+    return `(${LOG_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+  });
+  return { sql: `INSERT INTO security_logs (${LOG_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values };
+}
+
 @Injectable()
 export class SecurityLogRepository {
   constructor(@InjectRepository(SecurityLog) private readonly logs: Repository<SecurityLog>) {}
@@ -37,14 +55,8 @@ export class SecurityLogRepository {
     if (rows.length === 0) return;
     // Plain SQL: this runs inside every writing request's transaction (login, refresh), so it skips
     // the ORM's entity bookkeeping and RETURNING.
-    const columns = ['event_type', 'user_id', 'identifier', 'ip', 'user_agent', 'session_id', 'request_id', 'details', 'created_at', 'mac'];
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      values.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
-      const base = values.length - columns.length;
-      return `(${columns.map((_, i) => `$${base + i + 1}`).join(', ')})`;
-    });
-    await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    const { sql, values } = insertStatement(rows, 1);
+    await (manager ?? this.logs.manager).query(sql, values);
   }
 
   /** The client addresses of the identifier's address-scoped `account_locked` events since `since` (security_logs_identifier_idx). */
