@@ -59,6 +59,7 @@ export class SessionsRepository {
    */
   async insertWithTokenBeyond(session: Session, token: RefreshToken, keep: number, log: (first: number) => LogInsert, manager: EntityManager): Promise<string[]> {
     const logInsert = log(14);
+    // The new session is counted as live when it is (as `live` would find it once inserted).
     const rows: { id: string }[] = await manager.query(
       `WITH new_session AS (
          INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -67,7 +68,7 @@ export class SessionsRepository {
        ), log AS (${logInsert.sql})
        SELECT id FROM (
          SELECT s.id, s.last_used_at FROM sessions s WHERE s.user_id = $2 AND ${live('$3')}
-         UNION ALL SELECT $1::uuid, $4::timestamptz WHERE $5::timestamptz > $3 AND $12::timestamptz > $3 -- live as well, by construction
+         UNION ALL SELECT $1::uuid, $4::timestamptz WHERE $5::timestamptz > $3 AND $12::timestamptz > $3
        ) s ORDER BY s.last_used_at DESC, s.id DESC OFFSET $13`,
       [
         session.id, session.userId, session.createdAt, session.lastUsedAt, session.expiresAt, session.ip, session.userAgent,

@@ -2,7 +2,7 @@ import { LockIds } from '../database/lock-ids';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { EmailAddress } from './email';
+import { EmailAddress, LookupForms } from './email';
 import { User } from './user.entity';
 
 @Injectable()
@@ -17,7 +17,7 @@ export class UsersRepository {
    * The account of this address in any of its forms: the exact stored form first, then the canonical
    * one. Plain SQL: every login runs it, and the query builder cost more than the query.
    */
-  async findByAddress(address: Pick<EmailAddress, 'value' | 'canonical'>, manager?: EntityManager): Promise<User | null> {
+  async findByAddress(address: LookupForms, manager?: EntityManager): Promise<User | null> {
     const rows: UserRow[] = await (manager ?? this.users.manager).query(
       `SELECT ${USER_COLUMNS} FROM users WHERE email = $1 OR email_canonical = $2
         ORDER BY CASE WHEN email = $1 THEN 0 ELSE 1 END, created_at LIMIT 1`,
