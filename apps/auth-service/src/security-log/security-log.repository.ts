@@ -56,6 +56,12 @@ export function securityLogValues(row: SecurityLogRow, params: unknown[]): strin
   return typed.map(([value, type]) => `$${params.push(value)}::${type}`);
 }
 
+/** `INSERT INTO security_logs … VALUES …` of these rows, their values appended to `params`: to run alone, or as a CTE of another statement (a login). */
+export function securityLogInsert(rows: SecurityLogRow[], params: unknown[]): string {
+  const tuples = rows.map((row) => `(${securityLogValues(row, params).join(', ')})`);
+  return `INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES ${tuples.join(', ')}`;
+}
+
 @Injectable()
 export class SecurityLogRepository {
   constructor(@InjectRepository(SecurityLog) private readonly logs: Repository<SecurityLog>) {}
@@ -65,8 +71,7 @@ export class SecurityLogRepository {
     // Plain SQL: this runs inside every writing request's transaction (login, refresh), so it skips
     // the ORM's entity bookkeeping and RETURNING.
     const values: unknown[] = [];
-    const tuples = rows.map((row) => `(${securityLogValues(row, values).join(', ')})`);
-    await (manager ?? this.logs.manager).query(`INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+    await (manager ?? this.logs.manager).query(securityLogInsert(rows, values), values);
   }
 
   /** The client addresses of the identifier's address-scoped `account_locked` events since `since` (security_logs_identifier_idx). */

@@ -4,7 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import type { PublicUser } from '../users/user.entity';
-import { SECURITY_LOG_COLUMNS, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
+import { SECURITY_LOG_COLUMNS, securityLogInsert, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
 import type { TokenOwner } from './refresh-token';
 
 /**
@@ -68,9 +68,33 @@ export class SessionsRepository {
     return manager ? manager.getRepository(RefreshToken) : this.tokens;
   }
 
-  async insertWithToken(session: Session, token: RefreshToken, manager: EntityManager): Promise<void> {
-    await this.sessionRepo(manager).insert(session);
-    await this.tokenRepo(manager).insert(token);
+  /**
+   * A login's writes and its 100-session cap in one statement (one round trip): the new session,
+   * its first token and the security-log rows of `log` (an INSERT numbered from the parameter it is
+   * given), and the user's live sessions (see `live`) beyond the `keep` most recently used,
+   * the new one counted among them. Run it under the user row's lock (SessionsService.start): as a
+   * statement of its own it reads every session committed before that lock was granted.
+   */
+  async insertWithTokenBeyond(session: Session, token: RefreshToken, keep: number, event: SecurityLogRow, manager: EntityManager): Promise<string[]> {
+    const params: unknown[] = [
+      session.id, session.userId, session.createdAt, session.lastUsedAt, session.expiresAt, session.ip, session.userAgent,
+      token.id, token.parentId, token.tokenHash, token.createdAt, token.expiresAt, keep,
+    ];
+    const logInsert = securityLogInsert([event], params);
+    // The new session is counted as live when it is (as `live` would find it once inserted).
+    const rows: { id: string }[] = await manager.query(
+      `WITH new_session AS (
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ), new_token AS (
+         INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($8, $1, $9, $10, $11, $12)
+       ), log AS (${logInsert})
+       SELECT id FROM (
+         SELECT s.id, s.last_used_at FROM sessions s WHERE s.user_id = $2 AND ${live('$3')}
+         UNION ALL SELECT $1::uuid, $4::timestamptz WHERE $5::timestamptz > $3 AND $12::timestamptz > $3
+       ) s ORDER BY s.last_used_at DESC, s.id DESC OFFSET $13`,
+      params,
+    );
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -219,20 +243,6 @@ export class SessionsRepository {
       `WITH revoked AS (UPDATE sessions SET revoked_at = $1, revoked_reason = $2, revoked_xid = pg_current_xact_id() WHERE ${conditions.join(' AND ')} RETURNING id)
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
-    );
-    return rows.map((row) => row.id);
-  }
-
-  /**
-   * Live sessions of a user beyond the `keep` most recently used ones (the 100-session cap): a
-   * session whose last token idled out counts for nothing and is not evicted.
-   */
-  async findLeastRecentlyUsedBeyond(userId: string, keep: number, now: Date, manager: EntityManager): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
-      `SELECT s.id FROM sessions s
-        WHERE s.user_id = $1 AND ${live('$2')}
-        ORDER BY s.last_used_at DESC, s.id DESC OFFSET $3`,
-      [userId, now, keep],
     );
     return rows.map((row) => row.id);
   }

@@ -83,17 +83,16 @@ export class SessionsService {
     const started = await this.transactions.run(async (tx) => {
       const { manager } = tx;
       if (!(await stillValid(manager))) return false;
-      await this.sessions.insertWithToken(session, token, manager);
-      const beyond = await this.sessions.findLeastRecentlyUsedBeyond(userId, MAX_LIVE_SESSIONS, now, manager);
+      const login: SecurityEventInput = { type: 'login_success', userId, identifier, sessionId: session.id };
+      const beyond = await this.sessions.insertWithTokenBeyond(session, token, MAX_LIVE_SESSIONS, this.securityLog.rowOf(login, client), manager);
       const evictedIds = beyond.length ? await this.revokeAndAnnounce(tx, { ids: beyond }, 'session_limit', now) : [];
-      await this.securityLog.record(
-        [
-          { type: 'login_success', userId, identifier, sessionId: session.id },
-          ...evictedIds.map((id): SecurityEventInput => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'session_limit' } })),
-        ],
-        client,
-        manager,
-      );
+      if (evictedIds.length) {
+        await this.securityLog.record(
+          evictedIds.map((id): SecurityEventInput => ({ type: 'session_revoked', userId, sessionId: id, details: { via: 'session_limit' } })),
+          client,
+          manager,
+        );
+      }
       return true;
     });
     if (!started) return null;

@@ -27,7 +27,26 @@ const IDNA: tr46.Tr46Options = { checkBidi: true, checkHyphens: false, checkJoin
  * Control, format and invisible characters are refused rather than stripped, so that two addresses
  * that look the same on screen can never be two accounts; so is a local part that mixes scripts.
  */
-export function parseEmail(input: string, rules: { refuseMixedScripts: boolean } = { refuseMixedScripts: true }): Checked<EmailAddress> {
+export function parseEmail(input: string): Checked<EmailAddress> {
+  const parts = checkedParts(input, { refuseMixedScripts: true });
+  return parts.ok ? { ok: true, value: formsOf(parts.value.email, parts.value.local, parts.value.asciiDomain) } : parts;
+}
+
+/** The forms an account is looked up by: the stored one and the compared one. */
+export type LookupForms = Pick<EmailAddress, 'value' | 'canonical'>;
+
+/**
+ * The forms under which to look an account up at login: the rules of a new address, less the
+ * mixed-script one, so that an account kept from before that rule (see the migration) can still sign
+ * in. Only the forms a lookup compares (no skeleton: a login has no use for it).
+ */
+export function parseEmailForLookup(input: string): Checked<LookupForms> {
+  const parts = checkedParts(input, { refuseMixedScripts: false });
+  return parts.ok ? { ok: true, value: { value: parts.value.email, canonical: `${parts.value.local}@${parts.value.asciiDomain}` } } : parts;
+}
+
+/** The checks of an address: its stored form (trimmed, lower-cased, NFC), local part and ASCII domain. */
+function checkedParts(input: string, rules: { refuseMixedScripts: boolean }): Checked<{ email: string; local: string; asciiDomain: string }> {
   const email = input.trim().toLowerCase().normalize('NFC');
   if (email.length === 0) return { ok: false, message: 'must not be empty' };
   if (email.length > MAX_EMAIL_LENGTH) return { ok: false, message: `must be at most ${MAX_EMAIL_LENGTH} characters` };
@@ -49,15 +68,7 @@ export function parseEmail(input: string, rules: { refuseMixedScripts: boolean }
   if (rules.refuseMixedScripts && mixesScripts(local)) {
     return { ok: false, message: 'must not mix scripts before the @ (for example Latin and Cyrillic letters together)' };
   }
-  return { ok: true, value: formsOf(email, local, asciiDomain) };
-}
-
-/**
- * The forms under which to look an account up at login: the rules of a new address, less the
- * mixed-script one, so that an account kept from before that rule (see the migration) can still sign in.
- */
-export function parseEmailForLookup(input: string): Checked<EmailAddress> {
-  return parseEmail(input, { refuseMixedScripts: false });
+  return { ok: true, value: { email, local, asciiDomain } };
 }
 
 /** The stored form only (trimmed, lower-cased, NFC), for callers that need no comparison forms. */

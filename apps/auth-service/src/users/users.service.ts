@@ -6,7 +6,7 @@ import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
 import { NO_REQUEST, RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Checked, EmailAddress, parseEmail } from './email';
+import { Checked, EmailAddress, LookupForms, parseEmail } from './email';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordHasher } from './password-hasher.service';
 import { PublicUser, toPublicUser, User } from './user.entity';
@@ -64,7 +64,7 @@ export class UsersService {
   }
 
   /** The account of this address, whichever form of its domain was typed. */
-  async findByAddress(address: EmailAddress): Promise<Account | null> {
+  async findByAddress(address: LookupForms): Promise<Account | null> {
     const user = await this.users.findByAddress(address);
     return user && toAccount(user);
   }
