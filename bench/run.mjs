@@ -5,6 +5,7 @@
 // load and cold start on PostgreSQL and on the embedded database. Writes bench/results/latest.md
 // and latest.svg (--quick: quick.md and quick.svg; --only or a BENCH_* override: partial.md and partial.svg).
 //   node bench/run.mjs [--quick] [--runs=N] [--only=login,refresh,me,hello,logs,embedded] [--update-readme]
+//   node bench/run.mjs --readme-from-latest   (the README's table from bench/results/latest.json, nothing measured)
 // Exits 1 if a scenario errors (a non-2xx answer, a socket error) or a server dies.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -72,6 +73,16 @@ function machine(postgresVersion) {
     postgres: postgresVersion,
     loadBefore: loadavg().map((n) => round(n, 2)),
   };
+}
+
+/** The README's table between the bench:latest markers, from a full run's results. */
+function updateReadme(results) {
+  const readme = join(ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const pattern = /(<!-- bench:latest:start -->\n)[\s\S]*?(<!-- bench:latest:end -->)/;
+  if (!pattern.test(text)) throw new Error('README.md has no <!-- bench:latest:start --> … <!-- bench:latest:end --> markers');
+  writeFileSync(readme, text.replace(pattern, (_, open, close) => `${open}${readmeTable(results)}${close}`));
+  console.log('README.md: the table between the bench:latest markers replaced');
 }
 
 async function main() {
@@ -151,6 +162,11 @@ async function main() {
   return results;
 }
 
+// --readme-from-latest: only the README's table, from the last full run (bench/results/latest.json).
+if (process.argv.includes('--readme-from-latest')) {
+  updateReadme(JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'), 'utf8')));
+  process.exit(0);
+}
 const results = await main().catch(async (error) => {
   console.error(`\nbench failed: ${error.stack ?? error}`);
   await cleanup().catch(() => {});
@@ -169,10 +185,5 @@ console.log(`\n${markdown}`);
 console.log(`written: bench/results/${name}.md, bench/results/${name}.svg (and ${name}.json)`);
 if (UPDATE_README) {
   if (!FULL) throw new Error('--update-readme takes the figures of a full run (not --quick, --only, BENCH_LARGE, BENCH_SECONDS or BENCH_WARMUP)');
-  const readme = join(ROOT, 'README.md');
-  const text = readFileSync(readme, 'utf8');
-  const pattern = /(<!-- bench:latest:start -->\n)[\s\S]*?(<!-- bench:latest:end -->)/;
-  if (!pattern.test(text)) throw new Error('README.md has no <!-- bench:latest:start --> … <!-- bench:latest:end --> markers');
-  writeFileSync(readme, text.replace(pattern, (_, open, close) => `${open}${readmeTable(results)}${close}`));
-  console.log('README.md: the table between the bench:latest markers replaced');
+  updateReadme(results);
 }
