@@ -2,13 +2,44 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { EmbeddedClusterError, ensureEmbeddedCluster } from './embedded-cluster';
+import { EmbeddedClusterError, ensureEmbeddedCluster, installedPgliteVersion, TEMPLATE_STAMP, usableTemplate } from './embedded-cluster';
 
 // Real initdb in a real child process (a few seconds each): no fake stands in for PGlite here.
 describe('ensureEmbeddedCluster', () => {
   let root: string;
   beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tessera-cluster-'))));
   afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('copies the empty cluster of the build when the installed PGlite made it, and ignores it otherwise', async () => {
+    const template = join(root, 'template');
+    expect(await ensureEmbeddedCluster(template, null)).toBe('created'); // initdb, as the build does
+    expect(usableTemplate(template)).toBeNull(); // no stamp: not a template
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: '0.0.0-other' }));
+    expect(usableTemplate(template)).toBeNull(); // another PGlite made it
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion() }));
+    expect(usableTemplate(template)).toBe(template);
+
+    const pgdata = join(root, 'copied');
+    expect(await ensureEmbeddedCluster(pgdata, template)).toBe('created');
+    expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(pgdata, TEMPLATE_STAMP))).toBe(false);
+    expect(readdirSync(root).sort()).toEqual(['copied', 'template']); // no side directory left
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pglite = await PGlite.create(pgdata);
+    try {
+      await pglite.exec('CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+      expect((await pglite.query<{ x: number }>('SELECT x FROM t')).rows).toEqual([{ x: 1 }]);
+    } finally {
+      await pglite.close();
+    }
+    // The template is untouched by what was done on the copy.
+    const again = await PGlite.create(join(root, 'template'));
+    try {
+      expect((await again.query(`SELECT 1 FROM pg_tables WHERE tablename = 't'`)).rows).toHaveLength(0);
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
 
   it('creates a cluster that PGlite opens, then leaves it alone', async () => {
     const pgdata = join(root, 'pgdata');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './data-dir-lock';
 
@@ -38,9 +38,38 @@ PGlite.create(dir)
 export class EmbeddedClusterError extends Error {}
 
 /**
+ * The empty cluster `npm run build` made (scripts/pglite-cluster-template.mjs), from the compiled
+ * file's place in dist/; absent when running from sources, and then initdb runs.
+ */
+const TEMPLATE = join(__dirname, '..', '..', '..', '..', '..', '..', 'pglite-cluster');
+export const TEMPLATE_STAMP = 'tessera-template.json';
+
+/** The template's directory when it was made by the PGlite installed now; null otherwise. */
+export function usableTemplate(dir = TEMPLATE): string | null {
+  try {
+    const { pglite } = JSON.parse(readFileSync(join(dir, TEMPLATE_STAMP), 'utf8')) as { pglite?: string };
+    return pglite === installedPgliteVersion() && existsSync(join(dir, 'PG_VERSION')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+export function installedPgliteVersion(): string | undefined {
+  for (let dir = dirname(require.resolve('@electric-sql/pglite')); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+    if (name === '@electric-sql/pglite') return version;
+  }
+  return undefined;
+}
+
+/**
  * Makes sure `pgdata` holds an embedded PostgreSQL cluster, creating it when it does not.
  *
- * initdb runs in a short-lived child process, not in the service: PGlite's WebAssembly memory
+ * The build leaves an empty cluster in dist/pglite-cluster: a new one is a copy of it. Without it
+ * (running from sources, or another PGlite installed since the build), initdb runs in a
+ * short-lived child process, not in the service: PGlite's WebAssembly memory
  * grows to about 800 MiB during initdb and is never given back, so a service that ran it itself
  * would keep that for its whole life, where one that opens a finished cluster needs about 400 MiB
  * (bench/foundation.mjs). The cluster is made in a side directory and renamed into place, so a
@@ -48,7 +77,7 @@ export class EmbeddedClusterError extends Error {}
  * the leftover and begins again. The caller holds the DATA_DIR lock, so no other live service
  * process is doing the same.
  */
-export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' | 'exists'> {
+export async function ensureEmbeddedCluster(pgdata: string, template: string | null = usableTemplate()): Promise<'created' | 'exists'> {
   if (existsSync(pgdata) && !statSync(pgdata).isDirectory()) {
     throw new EmbeddedClusterError(`${pgdata} exists and is not a directory: move it away, or choose another DATA_DIR`);
   }
@@ -60,7 +89,34 @@ export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' |
     rmSync(pgdata, { recursive: true });
   }
   removeAbandonedPending(pgdata);
-  const pending = await new Promise<string>((resolve, reject) => {
+  const pending = (template && copyTemplate(template, pgdata)) || (await initdb(pgdata));
+  if (!basename(pending).startsWith(pendingPrefix(pgdata)) || !existsSync(join(pending, 'PG_VERSION'))) {
+    throw new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: initdb left no PG_VERSION`);
+  }
+  renameSync(pending, pgdata);
+  return 'created';
+}
+
+/**
+ * A copy of the build's empty cluster, in this process's side directory (milliseconds, where initdb
+ * takes seconds); null when it cannot be read (an image whose dist/ is not the service user's), and
+ * then initdb runs. The copy keeps the files' modes: PostgreSQL made them 0600 and 0700.
+ */
+function copyTemplate(template: string, pgdata: string): string | null {
+  // A side directory named after this process can only be left by a dead one that had its pid.
+  const pending = join(dirname(pgdata), pendingPrefix(pgdata) + process.pid);
+  rmSync(pending, { recursive: true, force: true });
+  try {
+    cpSync(template, pending, { recursive: true, filter: (source) => basename(source) !== TEMPLATE_STAMP });
+    return pending;
+  } catch {
+    rmSync(pending, { recursive: true, force: true });
+    return null;
+  }
+}
+
+function initdb(pgdata: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
       ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), join(dirname(pgdata), pendingPrefix(pgdata))],
@@ -73,9 +129,4 @@ export async function ensureEmbeddedCluster(pgdata: string): Promise<'created' |
       },
     );
   });
-  if (!basename(pending).startsWith(pendingPrefix(pgdata)) || !existsSync(join(pending, 'PG_VERSION'))) {
-    throw new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: initdb left no PG_VERSION`);
-  }
-  renameSync(pending, pgdata);
-  return 'created';
 }
