@@ -6,33 +6,24 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATE = join(ROOT, 'dist/pglite-cluster');
 const require = createRequire(import.meta.url);
 
-export function pgliteVersion() {
-  for (let dir = dirname(require.resolve('@electric-sql/pglite')); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (name === '@electric-sql/pglite') return version;
-    }
-  }
-  throw new Error('@electric-sql/pglite: no package.json found');
-}
-
-const version = pgliteVersion();
-const stamp = join(TEMPLATE, 'tessera-template.json');
+// The service's own check of the installed PGlite and the stamp it reads (embedded-cluster.ts, compiled just before).
+const { installedPgliteVersion, TEMPLATE_STAMP } = require(join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/database/embedded-cluster.js'));
+const version = installedPgliteVersion();
+const stamp = join(TEMPLATE, TEMPLATE_STAMP);
 if (existsSync(stamp) && JSON.parse(readFileSync(stamp, 'utf8')).pglite === version) process.exit(0);
 const pending = `${TEMPLATE}.pending-${process.pid}`;
 rmSync(pending, { recursive: true, force: true });
 // In a child: PGlite's memory grows during initdb and this build step should not keep it.
 execFileSync(process.execPath, ['-e', `require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}).PGlite.create(${JSON.stringify(pending)}).then((p) => p.close())`], { stdio: 'inherit' });
 if (!existsSync(join(pending, 'PG_VERSION'))) throw new Error('initdb left no PG_VERSION');
-writeFileSync(join(pending, 'tessera-template.json'), `${JSON.stringify({ pglite: version })}\n`);
+writeFileSync(join(pending, TEMPLATE_STAMP), `${JSON.stringify({ pglite: version })}\n`);
 rmSync(TEMPLATE, { recursive: true, force: true });
 renameSync(pending, TEMPLATE);
 process.stdout.write(`dist/pglite-cluster: an empty embedded cluster (PGlite ${version}) for first starts\n`);

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
-import type { PublicUser } from '../users/user.entity';
+import { PublicUser, publicUserFromRow } from '../users/user.entity';
 import { SECURITY_LOG_COLUMNS, securityLogInsert, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
 import type { TokenOwner } from './refresh-token';
 
@@ -142,7 +142,7 @@ export class SessionsRepository {
       usedAt: row.used_at,
     });
     const session = Object.assign(new Session(), { id: row.session_id, userId: row.user_id, revokedAt: row.revoked_at, expiresAt: row.session_expires_at });
-    const user = { id: row.user_id, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at.toISOString() };
+    const user = publicUserFromRow({ id: row.user_id, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at });
     return { token, session, user, userDisabled: row.disabled };
   }
 
@@ -197,7 +197,7 @@ export class SessionsRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      user: { id: input.owner.userId, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at.toISOString() },
+      user: publicUserFromRow({ id: input.owner.userId, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at }),
       sessionEndsAt: row.session_expires_at,
       successorExpiresAt: row.child_expires_at,
     };

@@ -47,3 +47,8 @@ export interface PublicUser {
 export function toPublicUser(user: User): PublicUser {
   return { id: user.id, email: user.email, name: user.name, roles: user.roles, created_at: user.createdAt.toISOString() };
 }
+
+/** The same from a raw SQL row (plain-SQL reads on the hot paths: /me, refresh). */
+export function publicUserFromRow(row: { id: string; email: string; name: string | null; roles: string[]; created_at: Date }): PublicUser {
+  return { id: row.id, email: row.email, name: row.name, roles: row.roles, created_at: row.created_at.toISOString() };
+}

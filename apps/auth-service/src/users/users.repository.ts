@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { EmailAddress, LookupForms } from './email';
-import { PublicUser, User } from './user.entity';
+import { PublicUser, publicUserFromRow, User } from './user.entity';
 
 interface ProfileRow {
   id: string;
@@ -46,7 +46,7 @@ export class UsersRepository {
   async findEnabledProfile(id: string): Promise<PublicUser | null> {
     const rows: ProfileRow[] = await this.users.query('SELECT id, email, name, roles, created_at FROM users WHERE id = $1 AND disabled_at IS NULL', [id]);
     const row = rows[0];
-    return row ? { id: row.id, email: row.email, name: row.name, roles: row.roles, created_at: row.created_at.toISOString() } : null;
+    return row ? publicUserFromRow(row) : null;
   }
 
   /**
