@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { AUTH_ENTRY, cleanup, CONNECTIONS, deaths, DURATION_S, EXAMPLE_ENTRY, freshDatabase, QUICK, ROOT, round, startReady, stop, WARMUP_S } from './harness.mjs';
+import { AUTH_ARGS, cleanup, CONNECTIONS, deaths, DURATION_S, EXAMPLE_ENTRY, freshDatabase, QUICK, ROOT, round, startReady, stop, WARMUP_S } from './harness.mjs';
 import { chartSpec, renderSvg, reportMarkdown, readmeTable } from './report.mjs';
 import * as embedded from './scenarios/embedded.mjs';
 import * as login from './scenarios/login.mjs';
@@ -97,7 +97,7 @@ async function main() {
     results.machine = machine((await db.query('SHOW server_version')).rows[0].server_version);
     log(`${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, PostgreSQL ${results.machine.postgres}, load ${results.machine.loadBefore.join(' ')}`);
     // The first start on the new database runs the migrations: the fresh cold start.
-    const first = await startReady('auth service (fresh database)', [AUTH_ENTRY], tesseraEnv(databaseUrl));
+    const first = await startReady('auth service (fresh database)', [...AUTH_ARGS], tesseraEnv(databaseUrl));
     results.coldStart.push({ what: 'postgres-fresh', run: 1, ms: first.coldStartMs });
     await stop(first.child);
     log(`cold start on a fresh PostgreSQL database: ${first.coldStartMs} ms`);

@@ -77,6 +77,13 @@ describe('docker-compose.yml (checked without a Docker engine)', () => {
     }
   });
 
+  it("starts the image's service exactly as `npm start` does (same node flags, same entry point)", () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
+    const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(cmd).toBeDefined();
+    expect(JSON.parse(cmd as string)).toEqual(start);
+  });
+
   it('gives Tessera only variables that the service knows, and values its configuration accepts', () => {
     const known = knownVariables();
     expect(known.has('KEYS_ENCRYPTION_SECRET')).toBe(true); // the extraction itself works

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTH_ENTRY, expectCall, measure, QUICK, startReady, stop, tokenPool } from '../harness.mjs';
+import { AUTH_ARGS, expectCall, measure, QUICK, startReady, stop, tokenPool } from '../harness.mjs';
 import { PASSWORD } from '../seed.mjs';
 import { tesseraEnv } from './tessera.mjs';
 
@@ -17,7 +17,7 @@ export async function run() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-embedded-'));
   const env = tesseraEnv(undefined, { DATA_DIR: dataDir });
   try {
-    const cold = await startReady('embedded (new DATA_DIR)', [AUTH_ENTRY], env);
+    const cold = await startReady('embedded (new DATA_DIR)', [...AUTH_ARGS], env);
     const result = { coldStartMs: cold.coldStartMs, measurements: {} };
     try {
       const { port, child } = cold;
@@ -38,7 +38,7 @@ export async function run() {
     } finally {
       await stop(cold.child);
     }
-    const warm = await startReady('embedded (restart)', [AUTH_ENTRY], env);
+    const warm = await startReady('embedded (restart)', [...AUTH_ARGS], env);
     result.restartMs = warm.coldStartMs;
     await stop(warm.child);
     result.rssMiB = Math.max(...Object.values(result.measurements).map((m) => m.rssMiB));

@@ -1,7 +1,7 @@
 // The Tessera instance every PostgreSQL scenario measures: limits and lockout off, argon2 at its
 // defaults (ARGON2_* unset), a bootstrap admin for the log page, one-hour access tokens (a token
 // taken at the start of a phase stays valid through it). Started with its cold start timed.
-import { AUTH_ENTRY, expectCall, serviceEnv, startReady } from '../harness.mjs';
+import { AUTH_ARGS, expectCall, serviceEnv, startReady } from '../harness.mjs';
 import { PASSWORD, seededEmail } from '../seed.mjs';
 
 export const ISSUER = 'http://tessera.bench.test';
@@ -16,7 +16,7 @@ export const tesseraEnv = (databaseUrl, extra = {}) =>
 
 /** The service on `databaseUrl`, ready, with what the scenarios need: its JWKS and a user's access token. */
 export async function startTessera(label, databaseUrl, userSlot) {
-  const service = await startReady(label, [AUTH_ENTRY], tesseraEnv(databaseUrl));
+  const service = await startReady(label, [...AUTH_ARGS], tesseraEnv(databaseUrl));
   const jwks = await expectCall(200, service.port, 'GET', '/.well-known/jwks.json');
   const login = await expectCall(200, service.port, 'POST', '/api/auth/login', { email: seededEmail(userSlot), password: PASSWORD });
   return { ...service, jwks, accessToken: login.access_token };

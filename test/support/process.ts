@@ -1,9 +1,22 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BASE_ENV } from './test-env';
 
-/** The built service, as `npm start` runs it (test:e2e builds first). */
-export const MAIN = join(__dirname, '../../dist/apps/auth-service/apps/auth-service/src/main.js');
+const ROOT = join(__dirname, '../..');
+
+/**
+ * node's arguments exactly as `npm start` gives them (package.json's `start`: the heap flags and
+ * the built entry point), so that the tests run what ships (test:e2e builds first).
+ */
+export const START_ARGS: readonly string[] = (() => {
+  const [node, ...args] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
+  if (node !== 'node' || args.length === 0) throw new Error(`package.json's start script is not "node …": ${node}`);
+  return args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg)));
+})();
+
+/** The built service's entry point (the last of START_ARGS). */
+export const MAIN = START_ARGS[START_ARGS.length - 1];
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -28,7 +41,7 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Runs the service until it exits by itself (a refused start). */
 export function runUntilExit(env: Record<string, string>, timeoutMs = 30000): Promise<Exited> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...START_ARGS], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -47,7 +60,7 @@ export function runUntilExit(env: Record<string, string>, timeoutMs = 30000): Pr
 /** Starts the service and waits for its "listening" line. */
 export function startProcess(env: Record<string, string>, timeoutMs = 60000): Promise<ServiceProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...START_ARGS], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const timer = setTimeout(() => {
