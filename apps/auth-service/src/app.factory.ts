@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +8,7 @@ import { AppLogger } from './common/app-logger';
 import { clientErrorHandler } from './common/client-errors';
 import { corsPolicy } from './common/cors';
 import { createRootLogger, loggingParams, requestIdOf } from './common/logging';
-import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders } from './common/http-setup';
+import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders, registerSecurityHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './common/openapi';
 import { Metrics } from './infra/metrics.service';
@@ -49,10 +48,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerGracefulClose(fastify);
   registerQueryGuard(fastify);
   registerRequestMetrics(fastify, app.get(Metrics));
-  await app.register(helmet, {
+  registerSecurityHeaders(fastify, {
     // The API serves JSON only: nothing on it may load or frame anything.
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    hsts: false, // set per request, only when the request came over TLS (see http-setup.ts)
+    strictTransportSecurity: false, // set per request, only when the request came over TLS (see http-setup.ts)
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
   // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
