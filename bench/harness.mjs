@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -107,6 +107,26 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
 }
 
+/**
+ * CPU seconds of every PostgreSQL server process on this machine (the harness's server is local):
+ * the database's share of a request, beside the service's. NaN where /proc cannot tell.
+ */
+function postgresCpuSeconds() {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total / 100;
+}
+
 /** Resident set size of a process now, in MiB (PGlite runs in the service's process: counted). */
 export function rssMiB(pid) {
   const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -196,7 +216,8 @@ const percentile = (sorted, q) => round(sorted[Math.min(sorted.length - 1, Math.
 /**
  * Warm-up (discarded), then the measured window, on `CONNECTIONS` keep-alive connections.
  * `expected` is the status every answer must have: anything else, or a socket error, is an error.
- * The server's RSS is sampled through both windows (`rssMiB`: the highest sample).
+ * The server's RSS is sampled through both windows (`rssMiB`: the highest sample); CPU per request
+ * is the server process's (`cpuMsPerReq`) and PostgreSQL's (`dbCpuMsPerReq`) over the measured window.
  */
 export async function measure(pid, options, expected, seconds = DURATION_S) {
   let rssMax = rssMiB(pid);
@@ -210,8 +231,10 @@ export async function measure(pid, options, expected, seconds = DURATION_S) {
   try {
     const warm = await autocannonRun({ ...options, duration: WARMUP_S }, expected);
     const cpu0 = cpuSeconds(pid);
+    const db0 = postgresCpuSeconds();
     const r = await autocannonRun({ ...options, duration: seconds }, expected);
     const cpu = cpuSeconds(pid) - cpu0;
+    const dbCpu = postgresCpuSeconds() - db0;
     const answers = Object.entries(r.statusCodeStats ?? {});
     const good = answers.filter(([code]) => Number(code) === expected).reduce((n, [, s]) => n + s.count, 0);
     const wrong = answers.filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
@@ -223,6 +246,7 @@ export async function measure(pid, options, expected, seconds = DURATION_S) {
       errors: wrong + r.errors + r.timeouts + warmWrong + warm.errors + warm.timeouts,
       statuses: Object.fromEntries(answers.map(([code, s]) => [code, s.count])),
       cpuMsPerReq: good ? round((cpu * 1000) / good, 3) : NaN,
+      dbCpuMsPerReq: good ? round((dbCpu * 1000) / good, 3) : NaN,
       rssMiB: round(rssMax),
       requests: good,
     };

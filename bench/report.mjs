@@ -64,7 +64,8 @@ export function targets(r) {
   });
 }
 
-const span = (values, digits = 2) => {
+const span = (all, digits = 2) => {
+  const values = all.filter(Number.isFinite);
   if (!values.length) return '–';
   const [lo, hi] = [Math.min(...values), Math.max(...values)];
   return lo === hi ? String(round(lo, digits)) : `${round(lo, digits)}–${round(hi, digits)}`;
@@ -80,13 +81,13 @@ function targetRows(r) {
 }
 
 function measurementRows(r) {
-  const rows = ['| size | what | req/s | p50 ms | p99 ms | server CPU ms/req | RSS MiB | errors |', '|---|---|---|---|---|---|---|---|'];
+  const rows = ['| size | what | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | RSS MiB | errors |', '|---|---|---|---|---|---|---|---|---|'];
   const keys = [...new Set(r.measurements.map((m) => `${m.size}\u0000${m.key}`))];
   for (const k of keys) {
     const [size, key] = k.split('\u0000');
     const list = r.measurements.filter((m) => m.size === size && m.key === key);
     const col = (f, d) => span(list.map(f), d);
-    rows.push(`| ${size} | ${LABELS[key] ?? key} | ${col((m) => m.rps, 0)} | ${col((m) => m.p50)} | ${col((m) => m.p99)} | ${col((m) => m.cpuMsPerReq, 3)} | ${col((m) => m.rssMiB, 0)} | ${list.reduce((n, m) => n + m.errors, 0)} |`);
+    rows.push(`| ${size} | ${LABELS[key] ?? key} | ${col((m) => m.rps, 0)} | ${col((m) => m.p50)} | ${col((m) => m.p99)} | ${col((m) => m.cpuMsPerReq, 3)} | ${col((m) => (key.startsWith('embedded') ? NaN : m.dbCpuMsPerReq ?? NaN), 3)} | ${col((m) => m.rssMiB, 0)} | ${list.reduce((n, m) => n + m.errors, 0)} |`);
   }
   return rows.join('\n');
 }
@@ -110,7 +111,9 @@ ${targetRows(r)}
 ## Measurements
 
 Sizes: ${seeding.join('; ') || 'none'}. Server CPU per request: CPU seconds of the server process
-(all threads) over the measured window / requests answered; RSS: the highest sample under load.
+(all threads) over the measured window / requests answered; PostgreSQL CPU per request: the same for
+every PostgreSQL server process on the machine (the embedded database runs inside the service, so
+its share is in the server's); RSS: the highest sample under load.
 
 ${measurementRows(r)}
 

@@ -57,7 +57,7 @@ async function step(results, key, size, run, fn) {
   checkAlive();
   if (m === null) return log(`${label}: not run (bench/peer/oidc-provider.mjs is not there)`);
   results.measurements.push({ key, size, run, ...m });
-  log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req, RSS ${m.rssMiB} MiB, errors ${m.errors}`);
+  log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req (PostgreSQL ${m.dbCpuMsPerReq}), RSS ${m.rssMiB} MiB, errors ${m.errors}`);
   if (m.errors) throw new Error(`${label}: ${m.errors} errors (statuses ${JSON.stringify(m.statuses)})`);
 }
 
