@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './data-dir-lock';
+import { MIGRATIONS } from './migrations';
 
 /** initdb of a new cluster takes seconds; far longer means something is wrong. */
 const INITDB_TIMEOUT_MS = 180_000;
@@ -38,17 +39,37 @@ PGlite.create(dir)
 export class EmbeddedClusterError extends Error {}
 
 /**
- * The empty cluster `npm run build` made (scripts/pglite-cluster-template.mjs), from the compiled
- * file's place in dist/; absent when running from sources, and then initdb runs.
+ * The cluster `npm run build` made (scripts/pglite-cluster-template.mjs) in dist/pglite-cluster,
+ * found from the running file's place under dist/ (the bundle or the compiled tree); absent when
+ * running from sources, and then initdb runs.
  */
-const TEMPLATE = join(__dirname, '..', '..', '..', '..', '..', '..', 'pglite-cluster');
+function templateDir(): string | null {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (basename(dir) === 'dist') return join(dir, 'pglite-cluster');
+  return null;
+}
 export const TEMPLATE_STAMP = 'tessera-template.json';
 
-/** The template's directory when it was made by the PGlite installed now; null otherwise. */
-export function usableTemplate(dir = TEMPLATE): string | null {
+/** What a template says of itself: the PGlite that made it, and the migrations it holds, in order. */
+export interface TemplateStamp {
+  pglite?: string;
+  migrations?: string[];
+}
+
+/** The stamp a template made now, by this build, carries. */
+export function currentTemplateStamp(): Required<TemplateStamp> {
+  return { pglite: installedPgliteVersion() ?? 'unknown', migrations: MIGRATIONS.map((M) => new M().name) };
+}
+
+/**
+ * The template's directory when it was made by the PGlite installed now and holds no migration
+ * this build does not know (the ones it lacks run at start, as on any older DATA_DIR); null otherwise.
+ */
+export function usableTemplate(dir = templateDir(), expected: Required<TemplateStamp> = currentTemplateStamp()): string | null {
+  if (!dir) return null;
   try {
-    const { pglite } = JSON.parse(readFileSync(join(dir, TEMPLATE_STAMP), 'utf8')) as { pglite?: string };
-    return pglite === installedPgliteVersion() && existsSync(join(dir, 'PG_VERSION')) ? dir : null;
+    const { pglite, migrations = [] } = JSON.parse(readFileSync(join(dir, TEMPLATE_STAMP), 'utf8')) as TemplateStamp;
+    const known = migrations.every((name, i) => expected.migrations[i] === name);
+    return pglite === expected.pglite && known && existsSync(join(dir, 'PG_VERSION')) ? dir : null;
   } catch {
     return null;
   }
@@ -67,7 +88,9 @@ export function installedPgliteVersion(): string | undefined {
 /**
  * Makes sure `pgdata` holds an embedded PostgreSQL cluster, creating it when it does not.
  *
- * The build leaves an empty cluster in dist/pglite-cluster: a new one is a copy of it. Without it
+ * The build leaves a cluster in dist/pglite-cluster, migrated but otherwise empty (no keys, no
+ * users, no secret): a new one is a copy of it, and the migrations it already holds are not run
+ * again at start (the service's keys and bootstrap admin are made on the copy). Without it
  * (running from sources, or another PGlite installed since the build), initdb runs in a
  * short-lived child process, not in the service: PGlite's WebAssembly memory
  * grows to about 800 MiB during initdb and is never given back, so a service that ran it itself
