@@ -19,8 +19,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # Everything else the build may read (.dockerignore keeps node_modules, dist, data, .git out).
 COPY . .
-# `npm run build` is `nest build auth-service` plus whatever else the project's build produces
-# (the admin console's static files in dist/console); the service serves what dist/ holds.
+# `npm run build` is `nest build auth-service`, the service bundled into dist/auth-service.js (what
+# runs), the admin console's static files in dist/console and the embedded database's template
+# cluster in dist/pglite-cluster; the CLI commands run from the compiled tree in dist/apps.
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only -----------------------------
@@ -56,4 +57,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 STOPSIGNAL SIGTERM
 # node directly, not `npm start`: its prestart would try to rebuild, and npm would stand between
 # the signal and the service as PID 1.
-CMD ["node", "dist/apps/auth-service/apps/auth-service/src/main.js"]
+CMD ["node", "dist/auth-service.js"]

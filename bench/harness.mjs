@@ -12,7 +12,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const AUTH_ENTRY = join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/main.js');
+// The file `npm start` and the Docker image run (scripts/bundle-auth-service.mjs).
+export const AUTH_ENTRY = join(ROOT, 'dist/auth-service.js');
 export const EXAMPLE_ENTRY = join(ROOT, 'dist/apps/example-api/apps/example-api/src/main.js');
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const CONNECTIONS = 16;

@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BASE_ENV } from './test-env';
 
-/** The built service, as `npm start` runs it (test:e2e builds first). */
-export const MAIN = join(__dirname, '../../dist/apps/auth-service/apps/auth-service/src/main.js');
+/** The built service, the file `npm start` and the Docker image run (test:e2e builds first). */
+export const MAIN = join(__dirname, '../../dist/auth-service.js');
 
 export interface ServiceProcess {
   child: ChildProcess;
