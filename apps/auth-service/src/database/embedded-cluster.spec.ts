@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { createDataSource, runMigrations } from './data-source';
-import { currentTemplateStamp, EmbeddedClusterError, ensureEmbeddedCluster, installedPgliteVersion, TEMPLATE_STAMP, usableTemplate } from './embedded-cluster';
+import { CLUSTER_SETTINGS, currentTemplateStamp, EmbeddedClusterError, ensureEmbeddedCluster, installedPgliteVersion, TEMPLATE_STAMP, usableTemplate } from './embedded-cluster';
 import { MIGRATIONS } from './migrations';
 import { createPgliteDriver } from './pglite-driver';
 
@@ -108,6 +108,7 @@ describe('ensureEmbeddedCluster', () => {
     const pglite = await PGlite.create(pgdata);
     try {
       expect((await pglite.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect((await pglite.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: CLUSTER_SETTINGS.shared_buffers }]);
     } finally {
       await pglite.close();
     }
