@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './data-dir-lock';
 import { MIGRATIONS } from './migrations';
@@ -125,7 +126,7 @@ export async function ensureEmbeddedCluster(pgdata: string, template: string | n
     rmSync(pgdata, { recursive: true });
   }
   removeAbandonedPending(pgdata);
-  const pending = (template && copyTemplate(template, pgdata)) || (await initdb(pgdata));
+  const pending = (template && (await copyTemplate(template, pgdata))) || (await initdb(pgdata));
   if (!basename(pending).startsWith(pendingPrefix(pgdata)) || !existsSync(join(pending, 'PG_VERSION'))) {
     throw new EmbeddedClusterError(`Could not create the embedded database in ${pgdata}: initdb left no PG_VERSION`);
   }
@@ -133,17 +134,42 @@ export async function ensureEmbeddedCluster(pgdata: string, template: string | n
   return 'created';
 }
 
+/** Files copied at once: the copy waits on the file system, not on the CPU (about 1,000 small files). */
+const COPY_CONCURRENCY = 8;
+
 /**
- * A copy of the build's empty cluster, in this process's side directory (milliseconds, where initdb
- * takes seconds); null when it cannot be read (an image whose dist/ is not the service user's), and
- * then initdb runs. The copy keeps the files' modes: PostgreSQL made them 0600 and 0700.
+ * A copy of the build's cluster, in this process's side directory (a fraction of a second, where
+ * initdb and the migrations take seconds); null when it cannot be read (an image whose dist/ is not
+ * the service user's) or holds something else than files and directories, and then initdb runs.
+ * The directories are made first, then the files copied several at a time (fs.cpSync, one by one,
+ * took 0.4 s here). The copy keeps the modes: PostgreSQL made the files 0600 and the directories 0700.
  */
-function copyTemplate(template: string, pgdata: string): string | null {
+async function copyTemplate(template: string, pgdata: string): Promise<string | null> {
   // A side directory named after this process can only be left by a dead one that had its pid.
   const pending = join(dirname(pgdata), pendingPrefix(pgdata) + process.pid);
   rmSync(pending, { recursive: true, force: true });
   try {
-    cpSync(template, pending, { recursive: true, filter: (source) => basename(source) !== TEMPLATE_STAMP });
+    const files: [string, string][] = [];
+    const walk = (from: string, to: string) => {
+      mkdirSync(to);
+      chmodSync(to, statSync(from).mode & 0o7777);
+      for (const entry of readdirSync(from, { withFileTypes: true })) {
+        const source = join(from, entry.name);
+        const target = join(to, entry.name);
+        if (entry.isDirectory()) walk(source, target);
+        else if (!entry.isFile()) throw new EmbeddedClusterError(`${source}: neither a file nor a directory`);
+        else if (from !== template || entry.name !== TEMPLATE_STAMP) files.push([source, target]);
+      }
+    };
+    walk(template, pending);
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const [source, target] = files[next++];
+        await copyFile(source, target); // the source's mode, as libuv copies it
+      }
+    };
+    await Promise.all(Array.from({ length: COPY_CONCURRENCY }, worker));
     return pending;
   } catch {
     rmSync(pending, { recursive: true, force: true });
