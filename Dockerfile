@@ -46,8 +46,9 @@ USER node
 VOLUME /data
 EXPOSE 3000
 
-# Ready = the database answers (and Redis, when REDIS_URL is set). A cold start on the embedded
-# database runs initdb and the migrations and generates keys: several seconds on a small machine.
+# Ready = the database answers (and Redis, when REDIS_URL is set). A first start on the embedded
+# database copies the build's migrated template cluster, starts PGlite and generates keys: a few
+# seconds on a small machine (initdb and the migrations too when the template cannot be used).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
