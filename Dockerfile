@@ -19,8 +19,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # Everything else the build may read (.dockerignore keeps node_modules, dist, data, .git out).
 COPY . .
-# `npm run build` is `nest build auth-service` plus whatever else the project's build produces
-# (the admin console's static files in dist/console); the service serves what dist/ holds.
+# `npm run build` is `nest build auth-service`, the service bundled into dist/auth-service.js (what
+# runs), the admin console's static files in dist/console and the embedded database's template
+# cluster in dist/pglite-cluster; the CLI commands run from the compiled tree in dist/apps.
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only -----------------------------
@@ -45,8 +46,9 @@ USER node
 VOLUME /data
 EXPOSE 3000
 
-# Ready = the database answers (and Redis, when REDIS_URL is set). A cold start on the embedded
-# database runs initdb and the migrations and generates keys: several seconds on a small machine.
+# Ready = the database answers (and Redis, when REDIS_URL is set). A first start on the embedded
+# database copies the build's migrated template cluster, starts PGlite and generates keys: a few
+# seconds on a small machine (initdb and the migrations too when the template cannot be used).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
@@ -57,4 +59,4 @@ STOPSIGNAL SIGTERM
 # node directly, not `npm start`: its prestart would try to rebuild, and npm would stand between
 # the signal and the service as PID 1. The heap flags are `npm start`'s (package.json): V8 collects
 # sooner instead of growing the heap under load (RSS under load about 200 MiB instead of 330).
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=192", "dist/apps/auth-service/apps/auth-service/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=192", "dist/auth-service.js"]

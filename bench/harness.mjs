@@ -14,7 +14,7 @@ import pg from 'pg';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * node's arguments for the service exactly as `npm start` gives them (package.json's `start`: the
- * heap flags and the built entry point), so that the bench measures what a user runs.
+ * heap flags and the built entry point, scripts/bundle-auth-service.mjs), so that the bench measures what a user runs.
  */
 export const AUTH_ARGS = (() => {
   const [node, ...args] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.trim().split(/\s+/);

@@ -3,7 +3,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const entry = 'dist/apps/auth-service/apps/auth-service/src/main.js';
+const entry = 'dist/auth-service.js'; // the bundle `npm start` runs
 const console = 'dist/console/index.html';
 
 function newest(dir) {

@@ -7,7 +7,7 @@ const ROOT = join(__dirname, '../..');
 
 /**
  * node's arguments exactly as `npm start` gives them (package.json's `start`: the heap flags and
- * the built entry point), so that the tests run what ships (test:e2e builds first).
+ * the built entry point, scripts/bundle-auth-service.mjs), so that the tests run what ships (test:e2e builds first).
  */
 export const START_ARGS: readonly string[] = (() => {
   const [node, ...args] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);

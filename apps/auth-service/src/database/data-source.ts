@@ -2,7 +2,7 @@ import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedLi
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
 import { LockIds } from './lock-ids';
-import { ensureEmbeddedCluster } from './embedded-cluster';
+import { CLUSTER_SETTINGS, ensureEmbeddedCluster } from './embedded-cluster';
 import { createPgliteDriver } from './pglite-driver';
 import { MIGRATIONS } from './migrations';
 
@@ -26,14 +26,6 @@ export const DATABASE_TIMEOUTS = {
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,
 } as const;
-
-/**
- * PGlite's buffer pool lives in its WebAssembly memory, which never shrinks: initdb's 128 MB made
- * the embedded service's RSS about 600 MiB under load; 16 MB brings it under 400 MiB (measured:
- * 635 → 345 MiB with the heap flags of `npm start`). The pages themselves stay in the OS page
- * cache, so a miss costs a read from memory, not a disk seek. It overrides postgresql.conf.
- */
-const EMBEDDED_SHARED_BUFFERS = '16MB';
 
 /**
  * The one data-source factory, used by the service, the CLI commands and the tests, so that the
@@ -70,7 +62,9 @@ export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: 
     const pgdata = `${config.db.dataDir}/pgdata`;
     await ensureEmbeddedCluster(pgdata); // initdb, when needed, in a child process (see there why)
     const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
+    const pglite = await PGlite.create(pgdata, {
+      startParams: [...PGlite.defaultStartParams, ...Object.entries(CLUSTER_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+    });
     const dataSource = new DataSource({
       ...common,
       driver: createPgliteDriver(pglite),

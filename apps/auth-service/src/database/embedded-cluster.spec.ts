@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { EmbeddedClusterError, ensureEmbeddedCluster, installedPgliteVersion, TEMPLATE_STAMP, usableTemplate } from './embedded-cluster';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { createDataSource, runMigrations } from './data-source';
+import { CLUSTER_SETTINGS, currentTemplateStamp, EmbeddedClusterError, ensureEmbeddedCluster, installedPgliteVersion, TEMPLATE_STAMP, usableTemplate } from './embedded-cluster';
+import { MIGRATIONS } from './migrations';
+import { createPgliteDriver } from './pglite-driver';
 
 // Real initdb in a real child process (a few seconds each): no fake stands in for PGlite here.
 describe('ensureEmbeddedCluster', () => {
@@ -14,9 +18,18 @@ describe('ensureEmbeddedCluster', () => {
     const template = join(root, 'template');
     expect(await ensureEmbeddedCluster(template, null)).toBe('created'); // initdb, as the build does
     expect(usableTemplate(template)).toBeNull(); // no stamp: not a template
-    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: '0.0.0-other' }));
+    const names = currentTemplateStamp().migrations;
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: '0.0.0-other', migrations: names }));
     expect(usableTemplate(template)).toBeNull(); // another PGlite made it
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion(), migrations: [...names.slice(0, 2), 'Unknown1999999999999'] }));
+    expect(usableTemplate(template)).toBeNull(); // it holds a migration this build does not know
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion(), migrations: [...names, 'Later1999999999999'] }));
+    expect(usableTemplate(template)).toBeNull(); // made by a newer build
     writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion() }));
+    expect(usableTemplate(template)).toBe(template); // an older template, empty: the start migrates the copy
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion(), migrations: names.slice(0, 3) }));
+    expect(usableTemplate(template)).toBe(template); // the migrations it lacks run at start
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify(currentTemplateStamp()));
     expect(usableTemplate(template)).toBe(template);
 
     const pgdata = join(root, 'copied');
@@ -38,6 +51,37 @@ describe('ensureEmbeddedCluster', () => {
       expect((await again.query(`SELECT 1 FROM pg_tables WHERE tablename = 't'`)).rows).toHaveLength(0);
     } finally {
       await again.close();
+    }
+  }, 120_000);
+
+  it('a DATA_DIR copied from a template holding some of the migrations gets the rest at start', async () => {
+    // A template as an older build made it: the first three migrations, stamped with them.
+    const template = join(root, 'template');
+    expect(await ensureEmbeddedCluster(template, null)).toBe('created');
+    const { PGlite } = await import('@electric-sql/pglite');
+    const older = MIGRATIONS.slice(0, 3);
+    const pglite = await PGlite.create(template);
+    const partial = new DataSource({ type: 'postgres', driver: createPgliteDriver(pglite), migrations: older, migrationsTableName: 'migrations', extra: { max: 1 } } as DataSourceOptions);
+    try {
+      await partial.initialize();
+      expect((await partial.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(older.map((M) => new M().name));
+    } finally {
+      await partial.destroy();
+      await pglite.close();
+    }
+    writeFileSync(join(template, TEMPLATE_STAMP), JSON.stringify({ pglite: installedPgliteVersion(), migrations: older.map((M) => new M().name) }));
+    expect(usableTemplate(template)).toBe(template);
+
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir);
+    expect(await ensureEmbeddedCluster(join(dataDir, 'pgdata'), usableTemplate(template))).toBe('created');
+    const config = { db: { driver: 'pglite', dataDir } } as const;
+    const dataSource = await createDataSource(config);
+    try {
+      expect(await runMigrations(dataSource, config)).toEqual(currentTemplateStamp().migrations.slice(3));
+      expect(await runMigrations(dataSource, config)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
     }
   }, 120_000);
 
@@ -64,6 +108,7 @@ describe('ensureEmbeddedCluster', () => {
     const pglite = await PGlite.create(pgdata);
     try {
       expect((await pglite.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect((await pglite.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: CLUSTER_SETTINGS.shared_buffers }]);
     } finally {
       await pglite.close();
     }

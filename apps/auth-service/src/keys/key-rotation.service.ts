@@ -7,7 +7,7 @@ import { LockIds } from '../database/lock-ids';
 import { ScheduledJobs } from '../infra/scheduled-jobs';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { DataKeys } from './data-keys.service';
-import { generateSigningKey, publicOnly } from './key-material';
+import { GeneratedKey, generateSigningKey, publicOnly } from './key-material';
 import { KeyStore } from './key-store.service';
 import { KeysRepository } from './keys.repository';
 import { KeyView, planManual, planScheduled, RotationPlan, RotationPolicy } from './rotation';
@@ -116,13 +116,16 @@ export class KeyRotation implements OnModuleInit {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [LockIds.signingKeys]);
       const views = (await this.keys.findAll(manager)).map(toView);
       const { transitions, rotation } = plan(views);
+      // New keys (the first start: active and next) are generated together, in parallel (RSA
+      // generation runs in libuv's threads), then stored in the plan's order.
+      const generated = await Promise.all(transitions.map((step) => (step.type === 'create' ? generateSigningKey(step.alg) : null)));
       let becameActive: { kid: string; alg: string } | undefined;
-      for (const step of transitions) {
+      for (const [i, step] of transitions.entries()) {
         if (step.type === 'move') {
           await this.keys.move(step.kid, step.to, now, manager);
           if (step.to === 'active') becameActive = { kid: step.kid, alg: views.find((k) => k.kid === step.kid)?.alg ?? '' };
         } else {
-          const kid = await this.create(step.state, step.alg, now, manager);
+          const kid = await this.create(generated[i]!, step.state, step.alg, now, manager);
           if (step.state === 'active') becameActive = { kid, alg: step.alg };
         }
       }
@@ -145,8 +148,7 @@ export class KeyRotation implements OnModuleInit {
     return activeKid;
   }
 
-  private async create(state: 'next' | 'active', alg: SigningAlgorithm, now: Date, manager: EntityManager): Promise<string> {
-    const generated = await generateSigningKey(alg);
+  private async create(generated: GeneratedKey, state: 'next' | 'active', alg: SigningAlgorithm, now: Date, manager: EntityManager): Promise<string> {
     await this.keys.insert(
       Object.assign(new SigningKey(), {
         kid: generated.kid,

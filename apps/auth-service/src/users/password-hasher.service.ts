@@ -13,7 +13,7 @@ export interface PasswordCheck {
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private readonly options: argon2.HashOptions & { raw?: false };
-  private dummyHash: string;
+  private dummyHash: Promise<string>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.options = {
@@ -24,10 +24,13 @@ export class PasswordHasher implements OnModuleInit {
     };
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     // A hash of a random password, with the live parameters: an unknown email costs the same
-    // argon2 work as a wrong password, so timing does not tell whether an account exists.
-    this.dummyHash = await this.hash(randomBytes(32).toString('base64url'));
+    // argon2 work as a wrong password, so timing does not tell whether an account exists. Made in
+    // argon2's thread while the service starts, not waited for (it cost a cold start 50-350 ms):
+    // the first unknown-email login waits for it.
+    this.dummyHash = this.hash(randomBytes(32).toString('base64url'));
+    this.dummyHash.catch(() => undefined); // a failure surfaces at verifyDummy, not as an unhandled rejection
   }
 
   /** `password` must already be NFKC-normalised (see password-policy.ts). */
@@ -47,7 +50,7 @@ export class PasswordHasher implements OnModuleInit {
 
   /** Burns the same work as a real verification and always fails. */
   async verifyDummy(password: string): Promise<false> {
-    await this.verify(this.dummyHash, password);
+    await this.verify(await this.dummyHash, password);
     return false;
   }
 }

@@ -126,6 +126,8 @@ export class UsersService {
     if (!address.ok) throw new Error(`BOOTSTRAP_ADMIN_EMAIL ${address.message}`);
     const policy = this.checkNewPassword(password, email);
     if (!policy.ok) throw new Error(`BOOTSTRAP_ADMIN_PASSWORD ${policy.message}`);
+    // Every start after the first finds an admin: no argon2 hash for nothing (checked again under the lock).
+    if (await this.users.anyAdminExists()) return 'exists';
     const passwordHash = await this.hasher.hash(policy.value); // outside the transaction: argon2 is slow
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [LockIds.bootstrapAdmin]);

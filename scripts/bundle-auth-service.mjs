@@ -1,0 +1,205 @@
+// Part of `npm run build`: the auth service as one file, dist/auth-service.js, the entry that
+// `npm start`, the Docker image, the e2e tests and the bench all run. A start then reads and
+// compiles one file instead of resolving and loading about 1,900 modules (most of a cold start
+// was Node's module loader: see README, "Cold start").
+//
+// It bundles the output of `nest build` (dist/apps/auth-service/**.js), not the TypeScript
+// sources: tsc has already emitted the decorator metadata (emitDecoratorMetadata) that Nest's
+// dependency injection, class-validator and Swagger read, which esbuild would not emit. Class and
+// function names are kept (Nest's module tokens and errors, TypeORM's entities and migrations use them).
+//
+// Left to Node at run time (required from node_modules, as before):
+//  - packages with native code, WebAssembly or files they read beside themselves: argon2,
+//    @electric-sql/pglite, swagger-ui-dist; pino, whose transports run its own files in worker threads;
+//  - optional packages a dependency asks for only when present (Nest's @nestjs/microservices and
+//    @nestjs/websockets, TypeORM's other drivers, pg-native, …): every package that is not
+//    installed is left as a plain require, which fails at run time exactly as it did unbundled.
+// The CLI commands (migration:run, keys:rotate, db:dump) still run from the compiled tree.
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ENTRY = join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/main.js');
+/** What runs: a small loader (LOADER below) that compiles the bundle with the build's code cache. */
+export const MAIN = join(ROOT, 'dist/auth-service.js');
+export const BUNDLE = join(ROOT, 'dist/auth-service/bundle.js');
+const EXTERNAL = ['argon2', '@electric-sql/pglite', 'swagger-ui-dist', 'pino', 'pino-pretty'];
+
+/** A bare import that does not resolve from where it is written: an optional package, left to run time. */
+const notInstalled = {
+  name: 'not-installed',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'require-call' && args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+      if (args.path.startsWith('node:')) return undefined;
+      try {
+        createRequire(join(args.resolveDir || dirname(args.importer), 'noop.js')).resolve(args.path);
+        return undefined;
+      } catch {
+        return { path: args.path, external: true };
+      }
+    });
+  },
+};
+
+/**
+ * dist/auth-service.js. Node 20 has no compile cache for CommonJS, so the loader compiles the
+ * bundle itself with V8's code cache (vm.Script cachedData): bytecode of what a start runs, made
+ * by a start at build time (scripts/code-cache.mjs, which sets TESSERA_CODE_CACHE_OUT). Without a
+ * cache, or with one V8 refuses (another Node, other V8 flags), the bundle is compiled as usual.
+ * The wrapper has its own line (lineOffset -1), so line and column numbers are the bundle's; with
+ * --enable-source-maps (NODE_OPTIONS too) the bundle is required as usual, for Node to map its
+ * stack traces to the TypeScript sources through dist/auth-service/bundle.js.map.
+ */
+const LOADER = `'use strict';
+// The Tessera auth service: \`npm start\`, the Docker image. Built by scripts/bundle-auth-service.mjs;
+// the service itself is ./auth-service/bundle.js (with its source map), compiled here with the
+// build's code cache when there is one.
+const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+
+const bundle = join(__dirname, 'auth-service', 'bundle.js');
+// Node maps stack traces (--enable-source-maps) only for files its own loader read: then no cache.
+if (process.sourceMapsEnabled) return void require(bundle);
+let cachedData;
+try {
+  cachedData = readFileSync(join(__dirname, 'auth-service', 'CACHE_NAME'));
+} catch {
+  cachedData = undefined; // no cache: compiled from the source alone
+}
+const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\\n\${readFileSync(bundle, 'utf8')}\\n})\`, {
+  filename: bundle,
+  lineOffset: -1,
+  cachedData,
+  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+const out = process.env.TESSERA_CODE_CACHE_OUT;
+if (out) process.once('exit', () => writeFileSync(out, script.createCachedData()));
+const mod = new Module(bundle, module);
+mod.filename = bundle;
+mod.paths = Module._nodeModulePaths(dirname(bundle));
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dirname(bundle));
+`;
+
+/**
+ * @nestjs/terminus requires the ORM packages by a name in a variable (checkPackage.util.js), which
+ * esbuild cannot follow: at the first /health/ready that would load a second copy of typeorm,
+ * @nestjs/typeorm, @nestjs/core and rxjs from node_modules (half a second, and two of each). The
+ * names this service's health check asks for are made plain requires, so the bundled copies answer.
+ */
+const terminusPackages = {
+  name: 'terminus-packages',
+  setup(b) {
+    b.onLoad({ filter: /@nestjs[\\/]terminus[\\/]dist[\\/]utils[\\/]checkPackage\.util\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const dynamic = 'return require(`${module}`);';
+      if (!text.includes(dynamic)) throw new Error(`${args.path}: its optional require changed; see scripts/bundle-auth-service.mjs`);
+      const known = "{ '@nestjs/typeorm': () => require('@nestjs/typeorm'), typeorm: () => require('typeorm') }";
+      return { contents: text.replace(dynamic, `return (${known}[module] ?? (() => require(\`\${module}\`)))();`), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * esbuild writes strings and templates in ASCII but leaves regular-expression literals as they are
+ * (validator's alphabets, …): one non-ASCII character makes V8 hold the whole file as a two-byte
+ * string, twice the memory and markedly slower to read and to parse. Each non-ASCII UTF-16 unit is
+ * written as \\uXXXX (the same character in a regular expression, with or without the u flag;
+ * esbuild has already escaped the strings and templates), and the source map's columns follow.
+ */
+function asciiOnly(code, map) {
+  const lines = code.split('\n');
+  const shifted = new Map(); // line → columns (UTF-16 units) of its non-ASCII units
+  lines.forEach((line, i) => {
+    if (!/[^\x00-\x7f]/.test(line)) return;
+    const at = [];
+    for (let c = 0; c < line.length; c++) if (line.charCodeAt(c) > 0x7f) at.push(c);
+    shifted.set(i, at);
+    lines[i] = line.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  });
+  if (shifted.size === 0) return { code, map };
+  const mapLines = map.mappings.split(';');
+  for (const [i, at] of shifted) {
+    if (!mapLines[i]) continue;
+    let column = 0;
+    let previous = 0;
+    mapLines[i] = mapLines[i]
+      .split(',')
+      .map((segment) => {
+        const [delta, rest] = vlqFirst(segment);
+        column += delta;
+        const moved = column + 5 * at.filter((c) => c < column).length;
+        const out = vlqEncode(moved - previous) + rest;
+        previous = moved;
+        return out;
+      })
+      .join(',');
+  }
+  return { code: lines.join('\n'), map: { ...map, mappings: mapLines.join(';') } };
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The first VLQ value of a source-map segment, and the rest of the segment as it was. */
+function vlqFirst(segment) {
+  let value = 0;
+  let shift = 0;
+  let i = 0;
+  for (;;) {
+    const digit = B64.indexOf(segment[i++]);
+    value += (digit & 31) << shift;
+    if (!(digit & 32)) break;
+    shift += 5;
+  }
+  return [value & 1 ? -(value >>> 1) : value >>> 1, segment.slice(i)];
+}
+function vlqEncode(n) {
+  let value = n < 0 ? (-n << 1) | 1 : n << 1;
+  let out = '';
+  do {
+    let digit = value & 31;
+    value >>>= 5;
+    if (value) digit |= 32;
+    out += B64[digit];
+  } while (value);
+  return out;
+}
+
+const result = await build({
+  entryPoints: [ENTRY],
+  outfile: BUNDLE,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  keepNames: true,
+  external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
+  plugins: [notInstalled, terminusPackages],
+  sourcemap: 'external',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'error',
+  metafile: true,
+  write: false,
+});
+const output = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
+const ascii = asciiOnly(output('.js'), JSON.parse(output('.js.map')));
+const code = `${ascii.code}//# sourceMappingURL=${basename(BUNDLE)}.map\n`;
+rmSync(dirname(BUNDLE), { recursive: true, force: true });
+rmSync(`${MAIN}.map`, { force: true }); // an older build's bundle was dist/auth-service.js itself
+mkdirSync(dirname(BUNDLE), { recursive: true });
+writeFileSync(BUNDLE, code);
+writeFileSync(`${BUNDLE}.map`, JSON.stringify(ascii.map));
+// The cache's name carries the bundle's hash: V8 checks only a cache's source length, so a cache
+// left from another bundle must never be found (scripts/code-cache.mjs makes it, after the template).
+const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+writeFileSync(MAIN, LOADER.replace('CACHE_NAME', `bundle-${hash}.cache`));
+const inputs = Object.keys(result.metafile.inputs).length;
+process.stdout.write(`dist/auth-service/bundle.js: the auth service bundled from ${inputs} files (esbuild); dist/auth-service.js runs it\n`);
