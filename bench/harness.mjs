@@ -10,18 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { startCommand } from '../scripts/start-command.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * node's arguments for the service exactly as `npm start` gives them (package.json's `start`: the
  * heap flags and the built entry point, scripts/bundle-auth-service.mjs), so that the bench measures what a user runs.
  */
-export const AUTH_ARGS = (() => {
-  const [node, ...args] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.trim().split(/\s+/);
-  if (node !== 'node' || args.length === 0) throw new Error(`package.json's start script is not "node …": ${node}`);
-  return args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg)));
-})();
-export const AUTH_ENTRY = AUTH_ARGS[AUTH_ARGS.length - 1];
+const START = startCommand(ROOT);
+export const AUTH_ARGS = [...START.flags, START.entry];
+export const AUTH_ENTRY = START.entry;
 export const EXAMPLE_ENTRY = join(ROOT, 'dist/apps/example-api/apps/example-api/src/main.js');
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const CONNECTIONS = 16;

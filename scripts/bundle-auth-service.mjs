@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { startCommand } from './start-command.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ENTRY = join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/main.js');
@@ -199,7 +200,8 @@ writeFileSync(BUNDLE, code);
 writeFileSync(`${BUNDLE}.map`, JSON.stringify(ascii.map));
 // The cache's name carries the bundle's hash: V8 checks only a cache's source length, so a cache
 // left from another bundle must never be found (scripts/code-cache.mjs makes it, after the template).
-const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+// It also carries `npm start`'s V8 flags, under which it is made: V8 rejects a cache made under others.
+const hash = createHash('sha256').update(code).update(startCommand(ROOT).flags.join(' ')).digest('hex').slice(0, 16);
 writeFileSync(MAIN, LOADER.replace('CACHE_NAME', `bundle-${hash}.cache`));
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`dist/auth-service/bundle.js: the auth service bundled from ${inputs} files (esbuild); dist/auth-service.js runs it\n`);

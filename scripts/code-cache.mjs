@@ -12,9 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCommand } from './start-command.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'dist/auth-service.js');
+// Made under `npm start`'s own V8 flags (the heap limits): V8 rejects a code cache made under other
+// flags (checked: a cache made without them was refused with them, and every start compiled again).
+const { flags: START_FLAGS, entry: MAIN } = startCommand(ROOT);
 const name = /'(bundle-[0-9a-f]+\.cache)'/.exec(readFileSync(MAIN, 'utf8'))?.[1];
 if (!name) throw new Error(`${MAIN}: no cache name in it (see scripts/bundle-auth-service.mjs)`);
 const cache = join(ROOT, 'dist/auth-service', name);
@@ -44,7 +47,7 @@ function startAndStop(dataDir, out) {
     KEYS_ENCRYPTION_SECRET: randomBytes(36).toString('base64'),
     TESSERA_CODE_CACHE_OUT: out,
   };
-  const child = spawn(process.execPath, [MAIN], { cwd: dirname(MAIN), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...START_FLAGS, MAIN], { cwd: dirname(MAIN), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);

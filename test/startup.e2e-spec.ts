@@ -3,11 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
-import { runUntilExit, startProcess } from './support/process';
+import { execFileSync } from 'node:child_process';
+import { MAIN, runUntilExit, START_ARGS, startProcess } from './support/process';
 import { usingPostgres } from './support/test-env';
 
 /** The service as `npm start` runs it: a real process, its exit code and what it prints. */
 describe('starting the service (SPEC §1)', () => {
+  it("compiles with the build's code cache under npm start's own V8 flags (V8 rejects a cache made under other flags)", () => {
+    // The loader's vm.Script, seen from inside: whether V8 took the cache; the process ends there, before the service starts.
+    const probe = `const vm = require('node:vm'); const Script = vm.Script;
+      vm.Script = class extends Script { constructor(source, options) { super(source, options); process.stdout.write(JSON.stringify({ cached: Boolean(options && options.cachedData), rejected: this.cachedDataRejected })); process.exit(0); } };
+      require(${JSON.stringify(MAIN)});`;
+    const out = execFileSync(process.execPath, [...START_ARGS.slice(0, -1), '-e', probe], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ cached: true, rejected: false });
+  });
+
   it('refuses bad configuration with one clear line per problem and exit code 1, never a stack trace', async () => {
     const { code, stderr, stdout } = await runUntilExit({ PORT: 'http', JWT_ALG: 'none', ACCESS_TOKEN_TTL: '5' });
     expect(code).toBe(1);
