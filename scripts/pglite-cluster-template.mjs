@@ -2,9 +2,8 @@
 // the service's migrations already run, made once at build time in dist/pglite-cluster, so that a
 // first start on a new DATA_DIR copies it instead of running initdb and every migration
 // (embedded-cluster.ts). Nothing secret or per-deployment is in it: the schema only, no keys, no
-// users, no data keys; the service generates its keys and its bootstrap admin on the copy. It has
-// the settings every embedded cluster gets (CLUSTER_SETTINGS: a smaller shared_buffers). Its stamp
-// names the PGlite that made it, the migrations it holds and those settings: remade when one changes.
+// users, no data keys; the service generates its keys and its bootstrap admin on the copy. Its stamp
+// names the PGlite that made it and the migrations it holds: remade when either changes.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +17,7 @@ const require = createRequire(import.meta.url);
 
 // The service's own stamp, data source and migrations (compiled just before).
 const DATABASE = join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/database');
-const { CLUSTER_SETTINGS_SQL, currentTemplateStamp, TEMPLATE_STAMP } = require(join(DATABASE, 'embedded-cluster.js'));
+const { currentTemplateStamp, TEMPLATE_STAMP } = require(join(DATABASE, 'embedded-cluster.js'));
 const { createDataSource, runMigrations } = require(join(DATABASE, 'data-source.js'));
 const stamp = currentTemplateStamp();
 const stampFile = join(TEMPLATE, TEMPLATE_STAMP);
@@ -37,7 +36,6 @@ try {
   let ran;
   try {
     ran = await runMigrations(dataSource, { db: { driver: 'pglite', dataDir: pendingDataDir } });
-    for (const sql of CLUSTER_SETTINGS_SQL) await dataSource.query(sql); // read at the next start: the copy's
   } finally {
     await dataSource.destroy(); // closes PGlite (a clean shutdown: the copy starts without recovery)
   }

@@ -108,9 +108,16 @@ describe('ensureEmbeddedCluster', () => {
     const pglite = await PGlite.create(pgdata);
     try {
       expect((await pglite.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-      expect((await pglite.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: CLUSTER_SETTINGS.shared_buffers }]);
     } finally {
       await pglite.close();
+    }
+    // The service opens it with the embedded settings (start options, whatever the cluster's own conf says).
+    const dataSource = await createDataSource({ db: { driver: 'pglite', dataDir: root } });
+    await dataSource.initialize();
+    try {
+      expect(await dataSource.query('SHOW shared_buffers')).toEqual([{ shared_buffers: CLUSTER_SETTINGS.shared_buffers }]);
+    } finally {
+      await dataSource.destroy();
     }
   }, 120_000);
 

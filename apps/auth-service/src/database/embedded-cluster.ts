@@ -25,17 +25,15 @@ function removeAbandonedPending(pgdata: string): void {
 }
 
 /**
- * Settings every embedded cluster gets when it is made (postgresql.auto.conf, by ALTER SYSTEM), and
- * with which every start opens it (data-source.ts passes them as `-c` options, so that a cluster made
- * before keeps no other value). shared_buffers: PostgreSQL's default of 128 MB is memory PGlite
- * allocates and initialises in its WebAssembly heap, which never shrinks, at every start: the larger
- * part of opening a cluster (about 1.3 s against 0.6 s with 32 MB on this machine), and about 600 MiB
- * of RSS under load against 345 MiB with 16 MB (with `npm start`'s heap flags). The embedded
- * database is for small deployments, and the operating system's page cache still holds what the
- * buffers do not.
+ * PostgreSQL settings every start opens an embedded cluster with (data-source.ts passes them as
+ * `-c` options, so a cluster made by any build, and the template, get them alike). shared_buffers:
+ * PostgreSQL's 128 MB live in PGlite's WebAssembly memory, which never shrinks. With 16 MB the
+ * service's RSS under `/me` load was 478–500 MiB against 635 MiB (a trial without the heap flags of
+ * `npm start`; 345 MiB with them), and a helper measured opening a cluster in about 0.6 s with
+ * 32 MB against 1.3 s with 128 MB. The embedded database is for small deployments, and the
+ * operating system's page cache still holds what the buffers do not.
  */
 export const CLUSTER_SETTINGS: Readonly<Record<string, string>> = { shared_buffers: '16MB' };
-export const CLUSTER_SETTINGS_SQL = Object.entries(CLUSTER_SETTINGS).map(([name, value]) => `ALTER SYSTEM SET ${name} = '${value}'`);
 
 /**
  * The child: opening PGlite on an empty directory runs initdb; closing it makes the cluster
@@ -44,9 +42,8 @@ export const CLUSTER_SETTINGS_SQL = Object.entries(CLUSTER_SETTINGS).map(([name,
 const INITDB_SCRIPT = `
 const { PGlite } = require(process.argv[1]);
 const dir = process.argv[2] + process.pid;
-const settings = JSON.parse(process.argv[3]);
 PGlite.create(dir)
-  .then(async (pglite) => { for (const sql of settings) await pglite.exec(sql); await pglite.close(); })
+  .then((pglite) => pglite.close())
   .then(() => process.stdout.write(dir))
   .catch((error) => { process.stderr.write(String(error && error.message || error)); process.exit(1); });
 `;
@@ -64,24 +61,22 @@ function templateDir(): string | null {
 }
 export const TEMPLATE_STAMP = 'tessera-template.json';
 
-/** What a template says of itself: the PGlite that made it, the migrations it holds (in order), its settings. */
+/** What a template says of itself: the PGlite that made it, and the migrations it holds, in order. */
 export interface TemplateStamp {
   pglite?: string;
   migrations?: string[];
-  settings?: Record<string, string>;
 }
 
 /** The stamp a template made now, by this build, carries (the build remakes a template whose stamp differs). */
 export function currentTemplateStamp(): Required<TemplateStamp> {
-  return { pglite: installedPgliteVersion() ?? 'unknown', migrations: MIGRATIONS.map((M) => new M().name), settings: { ...CLUSTER_SETTINGS } };
+  return { pglite: installedPgliteVersion() ?? 'unknown', migrations: MIGRATIONS.map((M) => new M().name) };
 }
 
 /**
  * The template's directory when it was made by the PGlite installed now and holds no migration
  * this build does not know (the ones it lacks run at start, as on any older DATA_DIR); null otherwise.
- * Its settings do not matter here: an older template's cluster is a valid cluster.
  */
-export function usableTemplate(dir = templateDir(), expected: Pick<Required<TemplateStamp>, 'pglite' | 'migrations'> = currentTemplateStamp()): string | null {
+export function usableTemplate(dir = templateDir(), expected: Required<TemplateStamp> = currentTemplateStamp()): string | null {
   if (!dir) return null;
   try {
     const { pglite, migrations = [] } = JSON.parse(readFileSync(join(dir, TEMPLATE_STAMP), 'utf8')) as TemplateStamp;
@@ -184,7 +179,7 @@ function initdb(pgdata: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), join(dirname(pgdata), pendingPrefix(pgdata)), JSON.stringify(CLUSTER_SETTINGS_SQL)],
+      ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), join(dirname(pgdata), pendingPrefix(pgdata))],
       { timeout: INITDB_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
       (error, stdout, stderr) => {
         if (!error) return resolve(String(stdout));
