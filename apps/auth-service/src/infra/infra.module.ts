@@ -1,14 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { PreparedStatements } from '../database/prepared-statements';
 import { Transactions } from '../database/transactions';
 import { RedisConnection } from './redis-connection';
 import { ScheduledJobs } from './scheduled-jobs';
 
-/** What every feature uses: the scheduled-job helper, the one Redis connection, transactions with after-commit hooks. */
+/** What every feature uses: the scheduled-job helper, the one Redis connection, transactions with after-commit hooks, the hot paths' prepared statements. */
 @Global()
 @Module({
   imports: [ScheduleModule.forRoot()],
-  providers: [ScheduledJobs, RedisConnection, Transactions],
-  exports: [ScheduledJobs, RedisConnection, Transactions],
+  providers: [ScheduledJobs, RedisConnection, Transactions, PreparedStatements],
+  exports: [ScheduledJobs, RedisConnection, Transactions, PreparedStatements],
 })
 export class InfraModule {}

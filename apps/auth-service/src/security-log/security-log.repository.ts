@@ -41,19 +41,17 @@ export const SECURITY_LOG_COLUMNS = 'event_type, user_id, identifier, ip, user_a
  * (the one-statement refresh), where the casts give the parameters their types.
  */
 export function securityLogValues(row: SecurityLogRow, params: unknown[]): string[] {
-  const typed: [unknown, string][] = [
-    [row.eventType, 'varchar'],
-    [row.userId, 'uuid'],
-    [row.identifier, 'varchar'],
-    [row.ip, 'varchar'],
-    [row.userAgent, 'varchar'],
-    [row.sessionId, 'uuid'],
-    [row.requestId, 'varchar'],
-    [JSON.stringify(row.details), 'jsonb'],
-    [row.createdAt, 'timestamptz'],
-    [row.mac, 'bytea'],
-  ];
-  return typed.map(([value, type]) => `$${params.push(value)}::${type}`);
+  const first = params.length + 1;
+  params.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
+  return securityLogPlaceholders(first);
+}
+
+/** The types of SECURITY_LOG_COLUMNS, in order. */
+const SECURITY_LOG_TYPES = ['varchar', 'uuid', 'varchar', 'varchar', 'varchar', 'uuid', 'varchar', 'jsonb', 'timestamptz', 'bytea'];
+
+/** The typed placeholders of one row whose values start at `$first` (a statement's text known before its values: a prepared one). */
+export function securityLogPlaceholders(first: number): string[] {
+  return SECURITY_LOG_TYPES.map((type, i) => `$${first + i}::${type}`);
 }
 
 /** `INSERT INTO security_logs … VALUES …` of these rows, their values appended to `params`: to run alone, or as a CTE of another statement (a login). */

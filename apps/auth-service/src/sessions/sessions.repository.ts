@@ -4,8 +4,9 @@ import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { PublicUser, publicUserFromRow } from '../users/user.entity';
-import { SECURITY_LOG_COLUMNS, securityLogInsert, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
+import { SECURITY_LOG_COLUMNS, securityLogInsert, securityLogPlaceholders, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
 import type { TokenOwner } from './refresh-token';
+import { prepared, PreparedStatements } from '../database/prepared-statements';
 
 /**
  * The one definition of a live session `s` at the time bound to `now` (a placeholder): not revoked,
@@ -17,6 +18,33 @@ const live = (now: string) =>
 
 /** The PostgreSQL NOTIFY channel on which every revoked session id is announced (revoked-sessions.service.ts). */
 export const REVOCATION_CHANNEL = 'tessera_revoked_sessions';
+
+/** The refresh's rotation in one statement (SessionsRepository.rotateInOneStatement): $1–$7, then the `token_refreshed` row's values. */
+const ROTATION_STATEMENT = prepared(
+  'rotate_refresh_token',
+  `WITH presented AS (
+     SELECT t.id, s.id AS session_id, s.expires_at AS session_expires_at,
+            u.email, u.name, u.roles, u.created_at AS user_created_at,
+            LEAST($7::timestamptz, s.expires_at) AS child_expires_at
+       FROM refresh_tokens t
+       JOIN sessions s ON s.id = t.session_id
+       JOIN users u ON u.id = s.user_id
+      WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
+        AND s.id = $3 AND s.user_id = $4 AND s.revoked_at IS NULL AND s.expires_at > $2
+        AND u.disabled_at IS NULL
+        FOR UPDATE OF t, s
+   ), used AS (
+     UPDATE refresh_tokens r SET used_at = $2 FROM presented p WHERE r.id = p.id RETURNING r.id
+   ), touched AS (
+     UPDATE sessions s SET last_used_at = $2 FROM presented p WHERE s.id = p.session_id
+   ), successor AS (
+     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+     SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
+   ), logged AS (
+     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(8).join(', ')} FROM presented
+   )
+   SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
+);
 
 export interface LockedToken {
   token: RefreshToken;
@@ -58,6 +86,7 @@ export class SessionsRepository {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+    private readonly statements: PreparedStatements,
   ) {}
 
   private sessionRepo(manager?: EntityManager): Repository<Session> {
@@ -161,7 +190,7 @@ export class SessionsRepository {
    */
   async rotateInOneStatement(input: OneStatementRotation): Promise<OneStatementRotated | null> {
     const params: unknown[] = [input.tokenHash, input.at, input.owner.sessionId, input.owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt];
-    const event = securityLogValues(input.event, params);
+    securityLogValues(input.event, params); // $8–$17, as ROTATION_STATEMENT expects
     const rows: {
       email: string;
       name: string | null;
@@ -169,31 +198,7 @@ export class SessionsRepository {
       user_created_at: Date;
       session_expires_at: Date;
       child_expires_at: Date;
-    }[] = await this.sessions.query(
-      `WITH presented AS (
-         SELECT t.id, s.id AS session_id, s.expires_at AS session_expires_at,
-                u.email, u.name, u.roles, u.created_at AS user_created_at,
-                LEAST($7::timestamptz, s.expires_at) AS child_expires_at
-           FROM refresh_tokens t
-           JOIN sessions s ON s.id = t.session_id
-           JOIN users u ON u.id = s.user_id
-          WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
-            AND s.id = $3 AND s.user_id = $4 AND s.revoked_at IS NULL AND s.expires_at > $2
-            AND u.disabled_at IS NULL
-            FOR UPDATE OF t, s
-       ), used AS (
-         UPDATE refresh_tokens r SET used_at = $2 FROM presented p WHERE r.id = p.id RETURNING r.id
-       ), touched AS (
-         UPDATE sessions s SET last_used_at = $2 FROM presented p WHERE s.id = p.session_id
-       ), successor AS (
-         INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
-         SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
-       ), logged AS (
-         INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${event.join(', ')} FROM presented
-       )
-       SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
-      params,
-    );
+    }[] = await this.statements.query(ROTATION_STATEMENT, params);
     const row = rows[0];
     if (!row) return null;
     return {

@@ -4,6 +4,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { EmailAddress, LookupForms } from './email';
 import { PublicUser, publicUserFromRow, User } from './user.entity';
+import { prepared, PreparedStatements } from '../database/prepared-statements';
+
+/** `GET /api/auth/me`'s one read. */
+const PROFILE_STATEMENT = prepared('enabled_profile', 'SELECT id, email, name, roles, created_at FROM users WHERE id = $1 AND disabled_at IS NULL');
 
 interface ProfileRow {
   id: string;
@@ -15,7 +19,10 @@ interface ProfileRow {
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   private repo(manager?: EntityManager): Repository<User> {
     return manager ? manager.getRepository(User) : this.users;
@@ -44,7 +51,7 @@ export class UsersRepository {
    * (measured: findOneBy about 0.3-0.9 ms of CPU per call, this about 0.1 ms).
    */
   async findEnabledProfile(id: string): Promise<PublicUser | null> {
-    const rows: ProfileRow[] = await this.users.query('SELECT id, email, name, roles, created_at FROM users WHERE id = $1 AND disabled_at IS NULL', [id]);
+    const rows: ProfileRow[] = await this.statements.query<ProfileRow>(PROFILE_STATEMENT, [id]);
     const row = rows[0];
     return row ? publicUserFromRow(row) : null;
   }
