@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -14,9 +14,9 @@ export interface PreparedStatement {
 export const prepared = (name: string, text: string): PreparedStatement => ({ name: `tessera_${name}`, text });
 
 /**
- * The statements of the requests that run thousands of times a second (refresh, `/me`, the
- * revocation feed), outside a transaction: on PostgreSQL as named prepared statements straight on
- * TypeORM's pool. PostgreSQL then parses each once per connection and, after a few runs, keeps a
+ * The statements of the requests that run thousands of times a second (refresh, `/me`, login),
+ * alone or inside a transaction: on PostgreSQL as named prepared statements, on TypeORM's pool or on
+ * the transaction's connection. PostgreSQL then parses each once per connection and, after a few runs, keeps a
  * generic plan; an unnamed statement (`DataSource.query`) is parsed and planned anew every time,
  * which for the one-statement refresh is a good part of the database's CPU per request (measured,
  * bench/). The rows are node-postgres's, exactly as `DataSource.query` returns them.
@@ -39,8 +39,13 @@ export class PreparedStatements {
     this.pool = config.db.driver === 'postgres' ? ((dataSource.driver as PostgresDriver).master as Pool) : null;
   }
 
-  async query<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
-    if (!this.pool) return this.dataSource.query(statement.text, values);
-    return (await this.pool.query({ name: statement.name, text: statement.text, values })).rows as T[];
+  /** The rows of `statement`; with `manager`, inside that manager's transaction. */
+  async query<T>(statement: PreparedStatement, values: unknown[], manager?: EntityManager): Promise<T[]> {
+    if (!this.pool) return (manager ?? this.dataSource.manager).query(statement.text, values);
+    const config = { name: statement.name, text: statement.text, values };
+    if (!manager?.queryRunner) return (await this.pool.query(config)).rows as T[];
+    // The transaction's own connection (node-postgres's client, which TypeORM's query runner holds).
+    const client = (await manager.queryRunner.connect()) as PoolClient;
+    return (await client.query(config)).rows as T[];
   }
 }

@@ -4,7 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { PublicUser, publicUserFromRow } from '../users/user.entity';
-import { SECURITY_LOG_COLUMNS, securityLogInsert, securityLogPlaceholders, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
+import { SECURITY_LOG_COLUMNS, securityLogPlaceholders, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
 import type { TokenOwner } from './refresh-token';
 import { prepared, PreparedStatements } from '../database/prepared-statements';
 
@@ -44,6 +44,26 @@ const ROTATION_STATEMENT = prepared(
      INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(8).join(', ')} FROM presented
    )
    SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
+);
+
+/**
+ * A login's writes and its session cap in one statement (SessionsRepository.insertWithTokenBeyond):
+ * $1–$13, then the `login_success` row's values. The new session is counted as live when it is (as
+ * `live` would find it once inserted).
+ */
+const LOGIN_STATEMENT = prepared(
+  'start_session',
+  `WITH new_session AS (
+     INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)
+   ), new_token AS (
+     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($8, $1, $9, $10, $11, $12)
+   ), log AS (
+     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES (${securityLogPlaceholders(14).join(', ')})
+   )
+   SELECT id FROM (
+     SELECT s.id, s.last_used_at FROM sessions s WHERE s.user_id = $2 AND ${live('$3')}
+     UNION ALL SELECT $1::uuid, $4::timestamptz WHERE $5::timestamptz > $3 AND $12::timestamptz > $3
+   ) s ORDER BY s.last_used_at DESC, s.id DESC OFFSET $13`,
 );
 
 export interface LockedToken {
@@ -98,9 +118,8 @@ export class SessionsRepository {
   }
 
   /**
-   * A login's writes and its 100-session cap in one statement (one round trip): the new session,
-   * its first token and the security-log rows of `log` (an INSERT numbered from the parameter it is
-   * given), and the user's live sessions (see `live`) beyond the `keep` most recently used,
+   * A login's writes and its 100-session cap in one statement (one round trip, LOGIN_STATEMENT): the
+   * new session, its first token and the `login_success` row `event`, and the user's live sessions (see `live`) beyond the `keep` most recently used,
    * the new one counted among them. Run it under the user row's lock (SessionsService.start): as a
    * statement of its own it reads every session committed before that lock was granted.
    */
@@ -109,20 +128,8 @@ export class SessionsRepository {
       session.id, session.userId, session.createdAt, session.lastUsedAt, session.expiresAt, session.ip, session.userAgent,
       token.id, token.parentId, token.tokenHash, token.createdAt, token.expiresAt, keep,
     ];
-    const logInsert = securityLogInsert([event], params);
-    // The new session is counted as live when it is (as `live` would find it once inserted).
-    const rows: { id: string }[] = await manager.query(
-      `WITH new_session AS (
-         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ), new_token AS (
-         INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($8, $1, $9, $10, $11, $12)
-       ), log AS (${logInsert})
-       SELECT id FROM (
-         SELECT s.id, s.last_used_at FROM sessions s WHERE s.user_id = $2 AND ${live('$3')}
-         UNION ALL SELECT $1::uuid, $4::timestamptz WHERE $5::timestamptz > $3 AND $12::timestamptz > $3
-       ) s ORDER BY s.last_used_at DESC, s.id DESC OFFSET $13`,
-      params,
-    );
+    securityLogValues(event, params); // $14–$23, as LOGIN_STATEMENT expects
+    const rows = await this.statements.query<{ id: string }>(LOGIN_STATEMENT, params, manager);
     return rows.map((row) => row.id);
   }
 

@@ -6,8 +6,23 @@ import { EmailAddress, LookupForms } from './email';
 import { PublicUser, publicUserFromRow, User } from './user.entity';
 import { prepared, PreparedStatements } from '../database/prepared-statements';
 
+const USER_COLUMNS = 'id, email, email_canonical, name, password_hash, roles, disabled_at, created_at, updated_at';
+
 /** `GET /api/auth/me`'s one read. */
 const PROFILE_STATEMENT = prepared('enabled_profile', 'SELECT id, email, name, roles, created_at FROM users WHERE id = $1 AND disabled_at IS NULL');
+
+/**
+ * A login's lookup: the account of this address in any of its forms, the exact stored form first,
+ * then the canonical one. Plain SQL: every login runs it, and the query builder cost more than the query.
+ */
+const BY_ADDRESS_STATEMENT = prepared(
+  'user_by_address',
+  `SELECT ${USER_COLUMNS} FROM users WHERE email = $1 OR email_canonical = $2
+    ORDER BY CASE WHEN email = $1 THEN 0 ELSE 1 END, created_at LIMIT 1`,
+);
+
+/** A login's check, under the row's lock, that the verified hash is still the account's and the account enabled. */
+const LOCK_IF_UNCHANGED_STATEMENT = prepared('lock_user_if_unchanged', 'SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND disabled_at IS NULL FOR NO KEY UPDATE');
 
 interface ProfileRow {
   id: string;
@@ -28,16 +43,9 @@ export class UsersRepository {
     return manager ? manager.getRepository(User) : this.users;
   }
 
-  /**
-   * The account of this address in any of its forms: the exact stored form first, then the canonical
-   * one. Plain SQL: every login runs it, and the query builder cost more than the query.
-   */
+  /** The account of this address in any of its forms (BY_ADDRESS_STATEMENT). */
   async findByAddress(address: LookupForms, manager?: EntityManager): Promise<User | null> {
-    const rows: UserRow[] = await (manager ?? this.users.manager).query(
-      `SELECT ${USER_COLUMNS} FROM users WHERE email = $1 OR email_canonical = $2
-        ORDER BY CASE WHEN email = $1 THEN 0 ELSE 1 END, created_at LIMIT 1`,
-      [address.value, address.canonical],
-    );
+    const rows = await this.statements.query<UserRow>(BY_ADDRESS_STATEMENT, [address.value, address.canonical], manager);
     return rows.length ? toUser(rows[0]) : null;
   }
 
@@ -77,10 +85,7 @@ export class UsersRepository {
    * for the caller's commit (and then revokes what the caller created), or the caller sees its change.
    */
   async lockIfUnchanged(id: string, passwordHash: string, manager: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND disabled_at IS NULL FOR NO KEY UPDATE`,
-      [id, passwordHash],
-    );
+    const rows = await this.statements.query(LOCK_IF_UNCHANGED_STATEMENT, [id, passwordHash], manager);
     return rows.length > 0;
   }
 
@@ -133,7 +138,6 @@ export class UsersRepository {
   }
 }
 
-const USER_COLUMNS = 'id, email, email_canonical, name, password_hash, roles, disabled_at, created_at, updated_at';
 
 interface UserRow {
   id: string;
