@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { call, JsonResponse, STRONG_PASSWORD, uniqueEmail } from './support/http';
 import { ServiceProcess, startProcess } from './support/process';
@@ -82,5 +83,27 @@ describe('structured logs of the running service', () => {
     const meLine = records.find((r) => (r.req as { path?: string } | undefined)?.path === '/api/auth/me');
     expect(meLine).toBeDefined();
     expect(JSON.stringify(meLine)).not.toMatch(/access_token|cookie|authorization/i);
+  });
+  it('logs a request whose client went away before the answer as `request aborted`, with its id', async () => {
+    const { hostname, port } = new URL(service.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Half a body, then the connection closes: no answer can be sent.
+    socket.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-abort.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      line = service
+        .output()
+        .split('\n')
+        .filter((text) => text.includes('trace-abort.1'))
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((record) => record.msg === 'request aborted');
+    }
+    expect(line).toMatchObject({ level: 'warn', request_id: 'trace-abort.1', req: { method: 'POST', path: '/api/auth/login' } });
+    // The cut body is the client's doing: no error line, no stack.
+    expect(service.output().split('\n').filter((text) => text.includes('trace-abort.1') && text.includes('"level":"error"'))).toEqual([]);
   });
 });

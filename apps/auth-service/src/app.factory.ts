@@ -7,7 +7,7 @@ import { AppModule } from './app.module';
 import { AppLogger } from './common/app-logger';
 import { clientErrorHandler } from './common/client-errors';
 import { corsPolicy } from './common/cors';
-import { createRootLogger, loggingParams, requestIdOf } from './common/logging';
+import { createRootLogger, loggingParams, registerRequestLog, requestIdOf } from './common/logging';
 import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders, registerSecurityHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './common/openapi';
@@ -34,7 +34,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Requests Node's HTTP parser refuses before Fastify sees them: same shape too (found by test/fuzz).
     clientErrorHandler,
   });
-  const logging = loggingParams(createRootLogger(options.logLevels ?? ['log', 'warn', 'error']));
+  const root = createRootLogger(options.logLevels ?? ['log', 'warn', 'error']);
+  const logging = loggingParams(root);
   const logger = new AppLogger(logging);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logging), adapter, {
     bodyParser: false,
@@ -42,6 +43,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestLog(fastify, root);
   registerBodyParsers(fastify);
   registerFormParser(fastify);
   registerResponseHeaders(fastify);

@@ -13,17 +13,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
     const ctx = host.switchToHttp();
-    const request = ctx.getRequest<{ method?: string; url?: string; id?: string }>();
+    const request = ctx.getRequest<{ method?: string; url?: string; id?: string; raw?: { socket?: { destroyed?: boolean } | null } }>();
     const reply = ctx.getResponse();
     const mapped = mapError(exception);
     const { unexpected } = mapped;
     const { status, body, headers } =
       request?.url?.split('?')[0] === TOKEN_ENDPOINT_PATH ? toOAuthError(mapped) : { status: mapped.body.statusCode, body: mapped.body, headers: mapped.headers };
-    if (unexpected) {
-      this.logger.error(
-        `${request?.method} ${request?.url?.split('?')[0]} failed (request ${request?.id}): ${describe(exception)}`,
-        exception instanceof Error ? exception.stack : undefined,
-      );
+    // A client that went away mid-request (its body cut short) is the request log's `request aborted`, not an error of ours.
+    if (unexpected && request?.raw?.socket?.destroyed !== true) {
+      // The request's id as a field, like its request line's (common/logging.ts), and the error with its stack.
+      this.logger.error({
+        msg: `${request?.method} ${request?.url?.split('?')[0]} failed (request ${request?.id}): ${describe(exception)}`,
+        request_id: request?.id,
+        err: exception instanceof Error ? exception : undefined,
+      });
     }
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(reply, name, value);
     // The id of the request's log lines and security events (X-Request-Id), for support requests.

@@ -1,4 +1,5 @@
-import { LogLevel, RequestMethod } from '@nestjs/common';
+import { LogLevel } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -86,27 +87,48 @@ export function createRootLogger(levels: LogLevel[] | false, destination?: pino.
 }
 
 /**
- * pino-http through nestjs-pino: one line per request (method, path without the query string,
- * status, time) and the request id (Fastify's `request.id`, see app.factory.ts) on every line
- * logged while the request runs. Bodies, headers and query strings are never logged: tokens travel
- * in them (a query string can carry one).
+ * nestjs-pino's logger for Nest (`AppLogger`) over the root logger, without its per-request
+ * middleware (no routes): that middleware (pino-http, a child logger per request, and an
+ * AsyncLocalStorage whose promise hooks then run for every promise of the process, mounted through
+ * Nest's middleware layer) cost about a quarter of a `GET /api/auth/me`'s CPU and a tenth of a
+ * refresh's (measured, A/B). The request line is written by `registerRequestLog` instead.
  */
 export function loggingParams(root: Pino): Params {
-  return {
-    pinoHttp: {
-      logger: root,
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-      serializers: {
-        req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({ method: req.method, path: req.url?.split('?')[0], remote_address: req.remoteAddress }),
-        // The serialized response leaves the status out when pino-http runs as middleware: read it from the raw one.
-        res: (res: { statusCode?: number | null; raw?: { statusCode?: number } }) => ({ status_code: res.raw?.statusCode ?? res.statusCode }),
-      },
-      // The cause of a 5xx is logged once, with its stack, by the exception filter; the request line only says it happened.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'warn' : 'info'),
-      customErrorMessage: () => 'request completed',
-      customErrorObject: (_req, _res, _error, line: Record<string, unknown>) => ({ ...line, err: undefined }),
-    },
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-  };
+  return { pinoHttp: { logger: root }, forRoutes: [] };
+}
+
+/** What one request line says (README, "Logs"): never a body, a header or a query string, where tokens travel. */
+export interface RequestLine {
+  request_id: string;
+  req: { method: string; path: string; remote_address: string | undefined };
+  /** Absent when the client went away before the answer. */
+  res?: { status_code: number };
+  duration_ms?: number;
+}
+
+function requestLine(request: FastifyRequest, reply?: FastifyReply): RequestLine {
+  const line: RequestLine = { request_id: String(request.id), req: { method: request.method, path: request.url.split('?')[0], remote_address: request.raw.socket?.remoteAddress } };
+  if (reply) {
+    line.res = { status_code: reply.statusCode };
+    line.duration_ms = Math.round(reply.elapsedTime * 1000) / 1000;
+  }
+  return line;
+}
+
+/**
+ * One line per request once its answer is sent (`request completed`), or once the client went away
+ * before it (`request aborted`, `warn`): method, path without the query string, the peer's address,
+ * status and time. A 5xx line is `warn`: its cause is logged once, with its stack and this request
+ * id, by the exception filter. Fastify's own hooks: nothing per request beyond the line itself.
+ */
+export function registerRequestLog(fastify: FastifyInstance, root: Pino): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 500) root.warn(requestLine(request, reply), 'request completed');
+    else root.info(requestLine(request, reply), 'request completed');
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    root.warn(requestLine(request), 'request aborted');
+    done();
+  });
 }
