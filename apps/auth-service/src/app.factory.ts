@@ -10,6 +10,7 @@ import { corsPolicy } from './common/cors';
 import { createRootLogger, loggingParams, registerRequestLog, requestIdOf } from './common/logging';
 import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders, registerSecurityHeaders } from './common/http-setup';
 import { AppConfig } from './config/app-config';
+import { registerCookieTransport } from './auth/cookie-transport';
 import { setupOpenApi } from './common/openapi';
 import { Metrics } from './infra/metrics.service';
 
@@ -56,6 +57,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     strictTransportSecurity: false, // set per request, only when the request came over TLS (see http-setup.ts)
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
+  // Before @fastify/cookie, whose onSend hook writes the cookies that cookie mode's hooks set.
+  registerCookieTransport(fastify, config);
   // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
   await app.register(fastifyCookie, { hook: false });
   setupOpenApi(app);
