@@ -122,13 +122,16 @@ function requestLine(request: FastifyRequest, reply?: FastifyReply): RequestLine
  * id, by the exception filter. Fastify's own hooks: nothing per request beyond the line itself.
  */
 export function registerRequestLog(fastify: FastifyInstance, root: Pino): void {
+  // The line is built here from known fields, none a secret: it skips the redaction every other
+  // line goes through (the formatter's walk and pino's paths), the larger part of its cost.
+  const lines = root.child({}, { formatters: { log: (object: object) => object }, redact: { paths: [] } });
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (reply.statusCode >= 500) root.warn(requestLine(request, reply), 'request completed');
-    else root.info(requestLine(request, reply), 'request completed');
+    if (reply.statusCode >= 500) lines.warn(requestLine(request, reply), 'request completed');
+    else lines.info(requestLine(request, reply), 'request completed');
     done();
   });
   fastify.addHook('onRequestAbort', (request, done) => {
-    root.warn(requestLine(request), 'request aborted');
+    lines.warn(requestLine(request), 'request aborted');
     done();
   });
 }
