@@ -59,4 +59,4 @@ STOPSIGNAL SIGTERM
 # node directly, not `npm start`: its prestart would try to rebuild, and npm would stand between
 # the signal and the service as PID 1. The heap flags are `npm start`'s (package.json): V8 collects
 # sooner instead of growing the heap under load (RSS under load about 200 MiB instead of 330).
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=192", "dist/auth-service.js"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=192", "dist/auth-service.js"]
