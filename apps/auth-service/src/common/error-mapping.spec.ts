@@ -24,6 +24,12 @@ describe('mapError', () => {
     expect(mapError(error).body).toEqual({ statusCode: status, error: code, message });
   });
 
+  it('maps text the database cannot store to 400, whether TypeORM wrapped the error or node-postgres raised it (prepared statements)', () => {
+    const raw = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const wrapped = new QueryFailedError('SELECT 1', [], raw);
+    for (const error of [raw, wrapped]) expect(mapError(error).body).toEqual({ statusCode: 400, error: 'validation_failed', message: 'Request holds characters that cannot be stored' });
+  });
+
   it('turns an unreachable database into 503 unavailable', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const query = new QueryFailedError('SELECT 1', [], Object.assign(new Error('terminating connection'), { code: '57P01' }));

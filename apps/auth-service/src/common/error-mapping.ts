@@ -68,7 +68,9 @@ function httpMessage(error: HttpException): string {
 
 /** SQLSTATE 22021 (character not in repertoire, e.g. NUL), 22P05 (untranslatable character). */
 function isUnstorableInput(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  // TypeORM wraps the driver's error (`driverError`); the prepared statements of the hot paths raise node-postgres's own.
+  const failed = error as { driverError?: { code?: unknown }; code?: unknown } | null;
+  const code = failed?.driverError?.code ?? failed?.code;
   return code === '22021' || code === '22P05';
 }
 
