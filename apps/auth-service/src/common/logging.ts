@@ -2,7 +2,6 @@ import { LogLevel } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { Logger as Pino, LoggerOptions } from 'pino';
 
 /** An incoming `X-Request-Id` is taken only in this shape; anything else gets a fresh UUID. */
@@ -29,20 +28,10 @@ function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/**
- * The request line's own objects: the raw request and response, which the `req` and `res`
- * serializers below reduce to a few safe fields. Walking them instead (socket, server, parser…,
- * eight levels deep) cost more than all the rest of a request (a profile of GET /api/auth/me).
- */
-const isRawHttp = (value: unknown): boolean => value instanceof IncomingMessage || value instanceof ServerResponse;
-
-/** The log formatter: every member redacted, but the raw request and response (`req`, `res`) left to their serializers. */
+/** The log formatter: every member, at any depth, with secret-named fields redacted (the request line has its own, see registerRequestLog). */
 function redactLogObject(object: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) {
-    const item = object[key];
-    out[key] = SECRET_KEY.test(key) ? REDACTED : (key === 'req' || key === 'res') && isRawHttp(item) ? item : redactSecrets(item, 1);
-  }
+  for (const key of Object.keys(object)) out[key] = SECRET_KEY.test(key) ? REDACTED : redactSecrets(object[key], 1);
   return out;
 }
 
