@@ -1,5 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { PoolClient } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { sqlState } from '../apps/auth-service/src/database/database-errors';
+import { poolOf } from '../apps/auth-service/src/database/data-source';
 import { prepared, PreparedStatements } from '../apps/auth-service/src/database/prepared-statements';
 import { startAuthService, RunningService } from './support/auth-service';
 import { call } from './support/http';
@@ -38,7 +40,7 @@ describe('Prepared statements of the hot paths', () => {
       expect(Number(rows[0].count)).toBe(0);
       return;
     }
-    const pool = (service.dataSource.driver as PostgresDriver).master as Pool;
+    const pool = poolOf(service.dataSource)!;
     // Every connection of the pool, each asked what it has prepared (pg_prepared_statements is per session).
     const seen = new Set<string>();
     for (let attempt = 0; attempt < 5 && !HOT.every((name) => seen.has(name)); attempt++) {
@@ -66,4 +68,10 @@ describe('Prepared statements of the hot paths', () => {
     expect(names).toHaveLength(1);
   });
 
+  it('fails as DataSource.query does: a QueryFailedError carrying the SQLSTATE, on either database', async () => {
+    const statements = service.app.get(PreparedStatements);
+    const failing = statements.query(prepared('test_division', 'SELECT 1 / $1::int AS quotient'), [0]);
+    await expect(failing).rejects.toBeInstanceOf(QueryFailedError);
+    expect(sqlState(await failing.catch((error: unknown) => error))).toBe('22012');
+  });
 });

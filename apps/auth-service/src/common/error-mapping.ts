@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { sqlState } from '../database/database-errors';
 import { AppError, ErrorBody, ErrorCode } from './app-error';
 
 /** Codes for HttpExceptions that Nest or Fastify raise themselves (routing, body parsing). */
@@ -68,9 +69,7 @@ function httpMessage(error: HttpException): string {
 
 /** SQLSTATE 22021 (character not in repertoire, e.g. NUL), 22P05 (untranslatable character). */
 function isUnstorableInput(error: unknown): boolean {
-  // TypeORM wraps the driver's error (`driverError`); the prepared statements of the hot paths raise node-postgres's own.
-  const failed = error as { driverError?: { code?: unknown }; code?: unknown } | null;
-  const code = failed?.driverError?.code ?? failed?.code;
+  const code = sqlState(error);
   return code === '22021' || code === '22P05';
 }
 

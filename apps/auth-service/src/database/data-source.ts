@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
@@ -18,6 +19,11 @@ type Entities = MixedList<Function | string | EntitySchema>;
  * idle (a process frozen mid-request) ended after 30 s, so that its row locks do not stall others.
  * TCP keepalive notices a peer that vanished. Migrations lift the statement bounds (runMigrations).
  */
+/** node-postgres's pool under TypeORM's data source, on either database (the embedded one holds one client). */
+export function poolOf(dataSource: DataSource): Pool | undefined {
+  return (dataSource.driver as unknown as { master?: Pool }).master;
+}
+
 export const DATABASE_TIMEOUTS = {
   connectionTimeoutMillis: 5000,
   statement_timeout: 15_000,

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { poolOf } from './data-source';
 
 /** A statement of a hot path: one name for one text, so that PostgreSQL parses and plans it once per connection. */
 export interface PreparedStatement {
@@ -19,7 +19,8 @@ export const prepared = (name: string, text: string): PreparedStatement => ({ na
  * the transaction's connection. PostgreSQL then parses each once per connection and, after a few runs, keeps a
  * generic plan; an unnamed statement (`DataSource.query`) is parsed and planned anew every time,
  * which for the one-statement refresh is a good part of the database's CPU per request (measured,
- * bench/). The rows are node-postgres's, exactly as `DataSource.query` returns them.
+ * bench/). The rows are node-postgres's and a failure is TypeORM's `QueryFailedError`, exactly as
+ * `DataSource.query` gives them, so callers and the error mapping see one shape.
  *
  * On the embedded database the statement runs through `DataSource.query`: PGlite is one session
  * shared by every client of the pool, so a name prepared by a client that the pool discarded
@@ -36,16 +37,21 @@ export class PreparedStatements {
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.pool = config.db.driver === 'postgres' ? ((dataSource.driver as PostgresDriver).master as Pool) : null;
+    this.pool = config.db.driver === 'postgres' ? (poolOf(dataSource) ?? null) : null;
   }
 
   /** The rows of `statement`; with `manager`, inside that manager's transaction. */
   async query<T>(statement: PreparedStatement, values: unknown[], manager?: EntityManager): Promise<T[]> {
     if (!this.pool) return (manager ?? this.dataSource.manager).query(statement.text, values);
     const config = { name: statement.name, text: statement.text, values };
-    if (!manager?.queryRunner) return (await this.pool.query(config)).rows as T[];
-    // The transaction's own connection (node-postgres's client, which TypeORM's query runner holds).
-    const client = (await manager.queryRunner.connect()) as PoolClient;
-    return (await client.query(config)).rows as T[];
+    let result: QueryResult;
+    try {
+      if (!manager?.queryRunner) result = await this.pool.query(config);
+      // The transaction's own connection (node-postgres's client, which TypeORM's query runner holds).
+      else result = await ((await manager.queryRunner.connect()) as PoolClient).query(config);
+    } catch (error) {
+      throw new QueryFailedError(statement.text, values, error as Error);
+    }
+    return result.rows as T[];
   }
 }

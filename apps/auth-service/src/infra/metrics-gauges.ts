@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import type { Pool } from 'pg';
+import { poolOf } from '../database/data-source';
 import { DataSource } from 'typeorm';
 import { KeyStore } from '../keys/key-store.service';
 import { ChainSealer } from '../security-log/chain-sealer.service';
@@ -56,7 +56,7 @@ export class MetricsGauges implements OnModuleInit {
       'tessera_db_pool_connections',
       'Database pool connections by state (total, idle, waiting clients)',
       (set) => {
-        const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+        const pool = poolOf(this.dataSource);
         if (!pool) return;
         set(pool.totalCount, { state: 'total' });
         set(pool.idleCount, { state: 'idle' });

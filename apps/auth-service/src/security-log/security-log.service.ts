@@ -8,6 +8,7 @@ import { rowMac } from './chain';
 import { ClosedAggregate, EventAggregator } from './event-aggregator';
 import { SecurityEventInput, SecurityEventRecord } from './security-event';
 import { SecurityLogRepository, SecurityLogRow } from './security-log.repository';
+import { sqlState } from '../database/database-errors';
 
 const FLUSH_INTERVAL_MS = 200;
 const FLUSH_SIZE = 200;
@@ -181,8 +182,8 @@ function storableDetails(details: Record<string, unknown>): Record<string, unkno
 
 /** SQLSTATE class 22 (data exception) and 23 (integrity): the rows, not the connection, are the problem. */
 function isDataError(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ?? (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  const code = sqlState(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function boundedDetails(details: Record<string, unknown>): Record<string, unknown> {

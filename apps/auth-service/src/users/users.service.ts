@@ -1,7 +1,8 @@
 import { LockIds } from '../database/lock-ids';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { sqlState } from '../database/database-errors';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { AppError } from '../common/app-error';
 import { NO_REQUEST, RequestContext } from '../common/request-context';
@@ -169,5 +170,5 @@ function emailTaken(): AppError {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23505';
+  return sqlState(error) === '23505';
 }
