@@ -19,9 +19,9 @@ export const CookieTransport = (role: CookieRole) => RouteConfig({ cookieTranspo
 /** A token response without the refresh token, which in cookie mode travels only in the cookie. */
 export type CookieModeTokenResponse = Omit<TokenResponseDto, 'refresh_token'>;
 
-/** Marks a request that asked for cookie mode and passed its checks. */
+/** On a request that asked for cookie mode and passed its checks: its route's role. */
 const COOKIE_MODE = Symbol('tessera.cookie-mode');
-type CookieModeRequest = FastifyRequest & { [COOKIE_MODE]?: true };
+type CookieModeRequest = FastifyRequest & { [COOKIE_MODE]?: CookieRole };
 
 const roleOf = (request: FastifyRequest): CookieRole | undefined => (request.routeOptions.config as CookieRouteConfig | undefined)?.cookieTransport;
 
@@ -53,12 +53,12 @@ export function registerCookieTransport(fastify: FastifyInstance, config: AppCon
       const refused = moveCookieIntoBody(request, rules);
       if (refused) return done(refused);
     }
-    (request as CookieModeRequest)[COOKIE_MODE] = true;
+    (request as CookieModeRequest)[COOKIE_MODE] = role;
     done();
   });
 
   fastify.addHook('preSerialization', (request: CookieModeRequest, reply, payload, done) => {
-    const role = request[COOKIE_MODE] ? roleOf(request) : undefined;
+    const role = request[COOKIE_MODE];
     if (!role || role === 'end') return done(null, payload);
     if (reply.statusCode < 300) {
       const { refresh_token: token, ...rest } = payload as TokenResponseDto;
@@ -72,7 +72,7 @@ export function registerCookieTransport(fastify: FastifyInstance, config: AppCon
 
   // A logout answers 204 with no body, which skips preSerialization.
   fastify.addHook('onSend', (request: CookieModeRequest, reply, payload, done) => {
-    if (request[COOKIE_MODE] && reply.statusCode < 300 && roleOf(request) === 'end') clear(reply, rules);
+    if (request[COOKIE_MODE] === 'end' && reply.statusCode < 300) clear(reply, rules);
     done(null, payload);
   });
 }

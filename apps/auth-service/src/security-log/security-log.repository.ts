@@ -32,7 +32,7 @@ export interface ChainPoint {
 /** A row as written: sequence and chain link are the sealer's. */
 export type SecurityLogRow = Omit<SecurityLog, 'id' | 'seq' | 'chain'>;
 
-/** The columns a new row is written with, in the order of `securityLogValues`. */
+/** The columns a new row is written with, in the order of `securityLogParams`. */
 export const SECURITY_LOG_COLUMNS = 'event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac';
 
 /**
@@ -40,10 +40,15 @@ export const SECURITY_LOG_COLUMNS = 'event_type, user_id, identifier, ip, user_a
  * SECURITY_LOG_COLUMNS: for `VALUES (…)` here, and for an `INSERT … SELECT` inside another statement
  * (the one-statement refresh), where the casts give the parameters their types.
  */
-export function securityLogValues(row: SecurityLogRow, params: unknown[]): string[] {
+function securityLogValues(row: SecurityLogRow, params: unknown[]): string[] {
   const first = params.length + 1;
-  params.push(row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac);
+  params.push(...securityLogParams(row));
   return securityLogPlaceholders(first);
+}
+
+/** A row's values in the order of SECURITY_LOG_COLUMNS (for a statement whose text, placeholders included, is fixed: a prepared one). */
+export function securityLogParams(row: SecurityLogRow): unknown[] {
+  return [row.eventType, row.userId, row.identifier, row.ip, row.userAgent, row.sessionId, row.requestId, JSON.stringify(row.details), row.createdAt, row.mac];
 }
 
 /** The types of SECURITY_LOG_COLUMNS, in order. */

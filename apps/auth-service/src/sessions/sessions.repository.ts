@@ -4,7 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { PublicUser, publicUserFromRow } from '../users/user.entity';
-import { SECURITY_LOG_COLUMNS, securityLogPlaceholders, SecurityLogRow, securityLogValues } from '../security-log/security-log.repository';
+import { SECURITY_LOG_COLUMNS, securityLogParams, securityLogPlaceholders, SecurityLogRow } from '../security-log/security-log.repository';
 import type { TokenOwner } from './refresh-token';
 import { prepared, PreparedStatements } from '../database/prepared-statements';
 
@@ -41,7 +41,7 @@ const ROTATION_STATEMENT = prepared(
      INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
      SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
    ), logged AS (
-     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(8).join(', ')} FROM presented
+     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(7 + 1).join(', ')} FROM presented
    )
    SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
 );
@@ -58,7 +58,7 @@ const LOGIN_STATEMENT = prepared(
    ), new_token AS (
      INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($8, $1, $9, $10, $11, $12)
    ), log AS (
-     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES (${securityLogPlaceholders(14).join(', ')})
+     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES (${securityLogPlaceholders(13 + 1).join(', ')})
    )
    SELECT id FROM (
      SELECT s.id, s.last_used_at FROM sessions s WHERE s.user_id = $2 AND ${live('$3')}
@@ -127,8 +127,8 @@ export class SessionsRepository {
     const params: unknown[] = [
       session.id, session.userId, session.createdAt, session.lastUsedAt, session.expiresAt, session.ip, session.userAgent,
       token.id, token.parentId, token.tokenHash, token.createdAt, token.expiresAt, keep,
+      ...securityLogParams(event), // from $14, as LOGIN_STATEMENT places them after the 13 above
     ];
-    securityLogValues(event, params); // $14–$23, as LOGIN_STATEMENT expects
     const rows = await this.statements.query<{ id: string }>(LOGIN_STATEMENT, params, manager);
     return rows.map((row) => row.id);
   }
@@ -196,8 +196,10 @@ export class SessionsRepository {
    * the row as the winner committed it, so every loser finds the token used and gets null.
    */
   async rotateInOneStatement(input: OneStatementRotation): Promise<OneStatementRotated | null> {
-    const params: unknown[] = [input.tokenHash, input.at, input.owner.sessionId, input.owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt];
-    securityLogValues(input.event, params); // $8–$17, as ROTATION_STATEMENT expects
+    const params: unknown[] = [
+      input.tokenHash, input.at, input.owner.sessionId, input.owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt,
+      ...securityLogParams(input.event), // from $8, as ROTATION_STATEMENT places them after the 7 above
+    ];
     const rows: {
       email: string;
       name: string | null;
