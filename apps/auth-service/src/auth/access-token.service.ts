@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { signCompact } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
 import { IssuedRefreshToken } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
@@ -13,7 +13,7 @@ export interface TokenSubject {
   roles: string[];
 }
 
-/** Signs access tokens exactly as SPEC §3: typ at+jwt (RFC 9068), the active key's kid, nothing secret. */
+/** Signs access tokens exactly as SPEC §3: typ at+jwt (RFC 9068), the active key's kid, nothing secret (keys/jws.ts). */
 @Injectable()
 export class AccessTokenService {
   constructor(
@@ -22,8 +22,8 @@ export class AccessTokenService {
   ) {}
 
   /** The token response of RFC 6749 §5.1 for a user and the refresh token just issued. */
-  async tokenResponse(user: PublicUser, issued: IssuedRefreshToken): Promise<TokenResponseDto> {
-    const { token, expiresIn } = await this.sign(user, issued.sessionId, issued.sessionEndsAt);
+  tokenResponse(user: PublicUser, issued: IssuedRefreshToken): TokenResponseDto {
+    const { token, expiresIn } = this.sign(user, issued.sessionId, issued.sessionEndsAt);
     return {
       access_token: token,
       token_type: 'Bearer',
@@ -35,20 +35,23 @@ export class AccessTokenService {
   }
 
   /** Lives ACCESS_TOKEN_TTL, but never past its session's absolute end. */
-  async sign(subject: TokenSubject, sessionId: string, sessionEndsAt: Date): Promise<{ token: string; expiresIn: number }> {
+  sign(subject: TokenSubject, sessionId: string, sessionEndsAt: Date): { token: string; expiresIn: number } {
     const { issuer, audience, accessTtl, clientId } = this.config.tokens;
     const { kid, alg, key } = this.keys.activeKey();
     const now = Math.floor(Date.now() / 1000);
     const exp = Math.max(now + 1, Math.min(now + accessTtl, Math.floor(sessionEndsAt.getTime() / 1000)));
-    const token = await new SignJWT({ sid: sessionId, client_id: clientId, roles: subject.roles })
-      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
-      .setIssuer(issuer)
-      .setSubject(subject.id)
-      .setAudience(audience.length === 1 ? audience[0] : [...audience])
-      .setIssuedAt(now)
-      .setExpirationTime(exp)
-      .setJti(randomUUID())
-      .sign(key);
+    const claims = {
+      sid: sessionId,
+      client_id: clientId,
+      roles: subject.roles,
+      iss: issuer,
+      sub: subject.id,
+      aud: audience.length === 1 ? audience[0] : [...audience],
+      iat: now,
+      exp,
+      jti: randomUUID(),
+    };
+    const token = signCompact(alg, key, { alg, kid, typ: 'at+jwt' }, claims);
     return { token, expiresIn: exp - now };
   }
 }
