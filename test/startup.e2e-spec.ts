@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
@@ -69,6 +69,25 @@ describe('starting the service (SPEC §1)', () => {
       } finally {
         expect(await second.stop()).toBe(0);
       }
+    });
+
+    it('runs argon2 on one libuv thread per core (2 to 4), or as many as UV_THREADPOOL_SIZE says', async () => {
+      if (process.platform !== 'linux') return void console.warn('skipped: threads are counted in /proc (Linux only)');
+      // Node 20's libuv leaves its threads unnamed: the pool's size is read from the count of the
+      // process's threads, against a start with a pool of one.
+      const threads = async (env: Record<string, string>) => {
+        const running = await startProcess({ ...db.env, ...env });
+        try {
+          // A registration hashes (argon2 on the pool), which starts every thread of the pool.
+          expect((await call(running.url, 'POST', '/api/auth/register', { json: { email: uniqueEmail(), password: STRONG_PASSWORD } })).status).toBe(201);
+          return readdirSync(`/proc/${running.child.pid}/task`).length;
+        } finally {
+          await running.stop();
+        }
+      };
+      const withOne = await threads({ UV_THREADPOOL_SIZE: '1' });
+      expect((await threads({})) - withOne + 1).toBe(Math.min(4, Math.max(2, availableParallelism())));
+      expect((await threads({ UV_THREADPOOL_SIZE: '3' })) - withOne + 1).toBe(3);
     });
 
     it('creates the bootstrap admin once, with the admin role in its tokens', async () => {
