@@ -72,6 +72,8 @@ describe('verifySignature', () => {
       ['HS256 with a public KeyObject', 'HS256', signed('HS256', rsa2048.publicKey.export({ type: 'spki', format: 'der' })), () => rsa2048.publicKey],
       ['HS256 with a CryptoKey imported for HMAC SHA-512', 'HS256', signed('HS256', secret), () => subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])],
       ['HS256 with a signature cut short', 'HS256', signed('HS256', secret).subarray(0, 16), () => new Uint8Array(secret)],
+      ['HS256 with an empty secret', 'HS256', signed('HS256', Buffer.alloc(0)), () => new Uint8Array(0)],
+      ['HS256 with a secret shorter than the hash (RFC 7518 §3.2)', 'HS256', signed('HS256', secret.subarray(0, 31)), () => createSecretKey(secret.subarray(0, 31))],
     ];
     it.each(cases)('%s', async (_name, alg, signature, key) => {
       expect(verifySignature(alg, await key(), INPUT, signature)).toBe(false);

@@ -7,7 +7,7 @@
  *
  * The key must suit the algorithm, as jose requires, or the signature is refused: an RSA public key
  * of 2048 bits or more for RS256, a P-256 public key for ES256, an Ed25519 public key for EdDSA, a
- * secret for HS256. A CryptoKey must also have been imported for that algorithm and for `verify`.
+ * secret of 32 bytes or more for HS256. A CryptoKey must also have been imported for that algorithm and for `verify`.
  * So a public key handed out as an HMAC secret (RFC 8725 §2.1) verifies nothing.
  */
 import { createHmac, KeyObject, timingSafeEqual, verify } from 'node:crypto';
@@ -28,6 +28,7 @@ interface KeyAlgorithmLike {
 }
 
 const asKeyObjects = new WeakMap<CryptoKey, KeyObject>();
+const MIN_HMAC_SECRET_BYTES = 32;
 
 /** The key as node:crypto takes it, or undefined when it cannot verify `alg`. */
 function keyFor(alg: SigningAlgorithm, key: VerificationKey): KeyObject | Uint8Array | undefined {
@@ -55,6 +56,9 @@ function check(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer
   if (material === undefined) return false;
   if (alg === 'HS256') {
     if (material instanceof KeyObject && material.type !== 'secret') return false;
+    // RFC 7518 §3.2: at least the hash's size. (WebCrypto, under jose, refused an empty secret only.)
+    const size = material instanceof KeyObject ? material.symmetricKeySize : material.byteLength;
+    if (!size || size < MIN_HMAC_SECRET_BYTES) return false;
     const mac = createHmac('sha256', material).update(signingInput).digest();
     return signature.length === mac.length && timingSafeEqual(signature, mac);
   }

@@ -8,7 +8,7 @@ import { KeyMaterial } from './key-material';
  * signs through WebCrypto, a job on libuv's thread pool: handing it over and resuming cost more
  * CPU than it saved by running the signature on the other core (measured on refresh: about 10 %
  * of the service's CPU per request). The header and payload are written as given, in their order.
- * Every token is checked by jose, jwks-rsa, PyJWT and oauth4webapi in the tests, as before.
+ * The tests verify its tokens with jose and with jwks-rsa + jsonwebtoken (and PyJWT where Python has it).
  */
 export function signCompact(alg: SigningAlgorithm, key: KeyMaterial, header: object, payload: object): string {
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
