@@ -71,8 +71,7 @@ describe('starting the service (SPEC §1)', () => {
       }
     });
 
-    it('runs argon2 on one libuv thread per core (2 to 4), or as many as UV_THREADPOOL_SIZE says', async () => {
-      if (process.platform !== 'linux') return void console.warn('skipped: threads are counted in /proc (Linux only)');
+    (process.platform === 'linux' ? it : it.skip)('(needs Linux: threads are counted in /proc) runs argon2 on one libuv thread per core (2 to 4), or as many as UV_THREADPOOL_SIZE says', async () => {
       // Node 20's libuv leaves its threads unnamed: the pool's size is read from the count of the
       // process's threads, against a start with a pool of one.
       const threads = async (env: Record<string, string>) => {
