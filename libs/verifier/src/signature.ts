@@ -1,25 +1,22 @@
 /**
- * The JWS signature check of an access token (RFC 7515 §5.2, RFC 7518 §3.2–3.4, RFC 8037 §3.1),
- * synchronous, with node:crypto. jose's compactVerify goes through WebCrypto, whose every check is
- * a job on libuv's thread pool: handing it over and waking the main thread again cost more CPU
- * than the RSA verification itself (16 µs here), and GET /api/auth/me does little else. Signing
- * stays with jose (an RSA signature, 0.2 ms, is worth another core).
+ * The JWS signature of an access token (RFC 7515 §5, RFC 7518 §3.2–3.4, RFC 8037 §3.1), made and
+ * checked synchronously with node:crypto: checked here for every verifier, made by the Tessera
+ * service (apps/auth-service/src/keys/jws.ts), so that both sides read one table of algorithms.
+ * jose goes through WebCrypto, whose every operation is a job on libuv's thread pool: handing it
+ * over and waking the main thread again cost more CPU than the RSA verification itself (16 µs
+ * here), and GET /api/auth/me does little else.
  *
- * The key must suit the algorithm, as jose requires, or the signature is refused: an RSA public key
- * of 2048 bits or more for RS256, a P-256 public key for ES256, an Ed25519 public key for EdDSA, a
- * secret of 32 bytes or more for HS256. A CryptoKey must also have been imported for that algorithm and for `verify`.
- * So a public key handed out as an HMAC secret (RFC 8725 §2.1) verifies nothing.
+ * The key must suit the algorithm, as jose requires, or nothing is signed or verified: an RSA key
+ * of 2048 bits or more for RS256, a P-256 key for ES256, an Ed25519 key for EdDSA (a public key to
+ * verify, a private one to sign), a secret of 32 bytes or more for HS256 (RFC 7518 §3.2; WebCrypto
+ * under jose refused only an empty one). A CryptoKey must also have been imported for that
+ * algorithm and for that use. So a public key handed out as an HMAC secret (RFC 8725 §2.1)
+ * verifies nothing.
  */
-import { createHmac, KeyObject, timingSafeEqual, verify } from 'node:crypto';
+import { createHmac, KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { SigningAlgorithm, VerificationKey } from './verify-token';
 
-/** What a CryptoKey must say of itself (its WebCrypto algorithm) to verify `alg`, as jose checks it. */
-const CRYPTO_KEY_ALGORITHMS: Record<SigningAlgorithm, (a: KeyAlgorithmLike) => boolean> = {
-  RS256: (a) => a.name === 'RSASSA-PKCS1-v1_5' && a.hash?.name === 'SHA-256',
-  ES256: (a) => a.name === 'ECDSA' && a.namedCurve === 'P-256',
-  EdDSA: (a) => a.name === 'Ed25519',
-  HS256: (a) => a.name === 'HMAC' && a.hash?.name === 'SHA-256',
-};
+type AsymmetricAlgorithm = Exclude<SigningAlgorithm, 'HS256'>;
 
 interface KeyAlgorithmLike {
   name?: string;
@@ -27,52 +24,73 @@ interface KeyAlgorithmLike {
   namedCurve?: string;
 }
 
-const asKeyObjects = new WeakMap<CryptoKey, KeyObject>();
-const MIN_HMAC_SECRET_BYTES = 32;
+/** What a CryptoKey must say of itself (its WebCrypto algorithm) to serve `alg`, as jose checks it. */
+const CRYPTO_KEY_ALGORITHMS: Record<SigningAlgorithm, (a: KeyAlgorithmLike) => boolean> = {
+  RS256: (a) => a.name === 'RSASSA-PKCS1-v1_5' && a.hash?.name === 'SHA-256',
+  ES256: (a) => a.name === 'ECDSA' && a.namedCurve === 'P-256',
+  EdDSA: (a) => a.name === 'Ed25519',
+  HS256: (a) => a.name === 'HMAC' && a.hash?.name === 'SHA-256',
+};
 
-/** The key as node:crypto takes it, or undefined when it cannot verify `alg`. */
-function keyFor(alg: SigningAlgorithm, key: VerificationKey): KeyObject | Uint8Array | undefined {
-  if (key instanceof Uint8Array) return alg === 'HS256' ? key : undefined;
-  if (key instanceof KeyObject) return key;
-  const cryptoKey = key as CryptoKey;
-  const usable = cryptoKey.usages?.includes('verify') && CRYPTO_KEY_ALGORITHMS[alg]((cryptoKey.algorithm ?? {}) as KeyAlgorithmLike);
-  if (!usable) return undefined;
-  let converted = asKeyObjects.get(cryptoKey);
-  if (!converted) asKeyObjects.set(cryptoKey, (converted = KeyObject.from(cryptoKey)));
-  return converted;
+/** node:crypto's terms for each asymmetric algorithm: the digest, the key it takes, the signature's encoding. */
+const ASYMMETRIC: Record<AsymmetricAlgorithm, { digest: string | null; keyType: string; suits: (key: KeyObject) => boolean; dsaEncoding?: 'ieee-p1363'; signatureBytes?: number }> = {
+  RS256: { digest: 'sha256', keyType: 'rsa', suits: (key) => (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048 },
+  // JWS carries r‖s, 32 bytes each (RFC 7518 §3.4), not DER.
+  ES256: { digest: 'sha256', keyType: 'ec', suits: (key) => key.asymmetricKeyDetails?.namedCurve === 'prime256v1', dsaEncoding: 'ieee-p1363', signatureBytes: 64 },
+  EdDSA: { digest: null, keyType: 'ed25519', suits: () => true },
+};
+
+const MIN_HMAC_SECRET_BYTES = 32;
+const asKeyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+type Use = 'sign' | 'verify';
+
+/** The key as node:crypto takes it, or undefined when it cannot serve `alg` for `use`. */
+function keyFor(alg: SigningAlgorithm, key: VerificationKey, use: Use): KeyObject | Uint8Array | undefined {
+  let material: KeyObject | Uint8Array;
+  if (key instanceof Uint8Array || key instanceof KeyObject) material = key;
+  else {
+    const cryptoKey = key as CryptoKey;
+    const usable = cryptoKey.usages?.includes(use) && CRYPTO_KEY_ALGORITHMS[alg]((cryptoKey.algorithm ?? {}) as KeyAlgorithmLike);
+    if (!usable) return undefined;
+    let converted = asKeyObjects.get(cryptoKey);
+    if (!converted) asKeyObjects.set(cryptoKey, (converted = KeyObject.from(cryptoKey)));
+    material = converted;
+  }
+  if (alg === 'HS256') {
+    if (material instanceof KeyObject && material.type !== 'secret') return undefined;
+    const size = material instanceof KeyObject ? material.symmetricKeySize : material.byteLength;
+    return size !== undefined && size >= MIN_HMAC_SECRET_BYTES ? material : undefined;
+  }
+  const { keyType, suits } = ASYMMETRIC[alg];
+  const type = use === 'sign' ? 'private' : 'public';
+  return material instanceof KeyObject && material.type === type && material.asymmetricKeyType === keyType && suits(material) ? material : undefined;
+}
+
+const hmac = (secret: KeyObject | Uint8Array, data: Buffer) => createHmac('sha256', secret).update(data).digest();
+
+/** `alg`'s signature of `signingInput`; a TypeError for a key that cannot sign for `alg`. */
+export function signatureOf(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer): Buffer {
+  const material = keyFor(alg, key, 'sign');
+  if (material === undefined) throw new TypeError(`this key cannot sign ${alg}`);
+  if (alg === 'HS256') return hmac(material, signingInput);
+  const { digest, dsaEncoding } = ASYMMETRIC[alg];
+  return sign(digest, signingInput, { key: material as KeyObject, dsaEncoding });
 }
 
 /** True when `signature` is `alg`'s signature of `signingInput` under `key`; false for every other case. */
 export function verifySignature(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): boolean {
   try {
-    return check(alg, key, signingInput, signature);
+    const material = keyFor(alg, key, 'verify');
+    if (material === undefined) return false;
+    if (alg === 'HS256') {
+      const mac = hmac(material, signingInput);
+      return signature.length === mac.length && timingSafeEqual(signature, mac);
+    }
+    const { digest, dsaEncoding, signatureBytes } = ASYMMETRIC[alg];
+    if (signatureBytes !== undefined && signature.length !== signatureBytes) return false;
+    return verify(digest, signingInput, { key: material as KeyObject, dsaEncoding }, signature);
   } catch {
     return false; // not a key at all, or one node:crypto cannot use
   }
-}
-
-function check(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): boolean {
-  const material = keyFor(alg, key);
-  if (material === undefined) return false;
-  if (alg === 'HS256') {
-    if (material instanceof KeyObject && material.type !== 'secret') return false;
-    // RFC 7518 §3.2: at least the hash's size. (WebCrypto, under jose, refused an empty secret only.)
-    const size = material instanceof KeyObject ? material.symmetricKeySize : material.byteLength;
-    if (!size || size < MIN_HMAC_SECRET_BYTES) return false;
-    const mac = createHmac('sha256', material).update(signingInput).digest();
-    return signature.length === mac.length && timingSafeEqual(signature, mac);
-  }
-  if (!(material instanceof KeyObject) || material.type !== 'public') return false;
-  const details = material.asymmetricKeyDetails;
-  switch (alg) {
-    case 'RS256':
-      return material.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048 && verify('sha256', signingInput, material, signature);
-    case 'ES256':
-      // JWS carries r‖s, 32 bytes each (RFC 7518 §3.4), not DER.
-      return material.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1' && signature.length === 64 &&
-        verify('sha256', signingInput, { key: material, dsaEncoding: 'ieee-p1363' }, signature);
-    case 'EdDSA':
-      return material.asymmetricKeyType === 'ed25519' && verify(null, signingInput, material, signature);
-  }
-  return false;
 }
