@@ -19,11 +19,6 @@ type Entities = MixedList<Function | string | EntitySchema>;
  * idle (a process frozen mid-request) ended after 30 s, so that its row locks do not stall others.
  * TCP keepalive notices a peer that vanished. Migrations lift the statement bounds (runMigrations).
  */
-/** node-postgres's pool under TypeORM's data source, on either database (the embedded one holds one client). */
-export function poolOf(dataSource: DataSource): Pool | undefined {
-  return (dataSource.driver as unknown as { master?: Pool }).master;
-}
-
 export const DATABASE_TIMEOUTS = {
   connectionTimeoutMillis: 5000,
   statement_timeout: 15_000,
@@ -32,6 +27,11 @@ export const DATABASE_TIMEOUTS = {
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,
 } as const;
+
+/** node-postgres's pool under TypeORM's data source, on either database (the embedded one holds one client). */
+export function poolOf(dataSource: DataSource): Pool | undefined {
+  return (dataSource.driver as unknown as { master?: Pool }).master;
+}
 
 /**
  * The one data-source factory, used by the service, the CLI commands and the tests, so that the
