@@ -12,6 +12,8 @@ const LABELS = {
   'refresh.oauth': 'Tessera POST /oauth/token (refresh_token)',
   'refresh.floor': 'floor: node:http + pg (5 round trips) + jose',
   'refresh.peer': 'peer: oidc-provider on PostgreSQL, POST /token',
+  'refresh.bound-http': 'bound: node:http + pg (one statement) + node:crypto',
+  'refresh.bound-nest': 'bound: the same in bare Nest + Fastify + ValidationPipe',
   'me.tessera': 'Tessera GET /api/auth/me',
   'me.floor': 'floor: node:http + jose + one pg read',
   'hello.example': 'example API GET /api/hello',
@@ -64,6 +66,34 @@ export function targets(r) {
   });
 }
 
+/**
+ * No targets: where the time of a refresh goes. The bounds (bench/bounds/) do Tessera's job alone,
+ * on node:http and in a bare Nest + Fastify app; against the peer they show what this stack allows,
+ * and Tessera against the Nest bound what the rest of the service costs.
+ */
+export function context(r) {
+  const ratio = (a, b) => runsOf(r).map((run) => {
+    const [x, y] = [find(r, a, 'small', run), find(r, b, 'small', run)];
+    return x && y ? round(x.rps / y.rps, 2) : undefined;
+  }).filter((v) => v !== undefined);
+  const cpu = (key) => r.measurements.filter((m) => m.key === key && m.size === 'small').map((m) => m.cpuMsPerReq);
+  return [
+    { name: 'refresh bound, node:http / peer', values: ratio('refresh.bound-http', 'refresh.peer') },
+    { name: 'refresh bound, bare Nest + Fastify / peer', values: ratio('refresh.bound-nest', 'refresh.peer') },
+    { name: 'refresh, Tessera / bound in bare Nest + Fastify', values: ratio('refresh.tessera', 'refresh.bound-nest') },
+    { name: 'server CPU ms per refresh: Tessera', values: cpu('refresh.tessera'), digits: 3 },
+    { name: 'server CPU ms per refresh: bound in bare Nest + Fastify', values: cpu('refresh.bound-nest'), digits: 3 },
+    { name: 'server CPU ms per refresh: bound on node:http', values: cpu('refresh.bound-http'), digits: 3 },
+    { name: 'server CPU ms per refresh: peer', values: cpu('refresh.peer'), digits: 3 },
+  ];
+}
+
+function contextRows(r) {
+  const rows = ['| where a refresh\'s time goes (no target) | measured |', '|---|---|'];
+  for (const c of context(r)) rows.push(`| ${c.name} | ${span(c.values, c.digits)} |`);
+  return rows.join('\n');
+}
+
 const span = (all, digits = 2) => {
   const values = all.filter(Number.isFinite);
   if (!values.length) return '–';
@@ -108,6 +138,8 @@ Ratios are of requests/s, measured in the same run. Chart: [${svgName}](${svgNam
 
 ${targetRows(r)}
 
+${contextRows(r)}
+
 ## Measurements
 
 Sizes: ${seeding.join('; ') || 'none'}. Server CPU per request: CPU seconds of the server process
@@ -126,6 +158,8 @@ database (migrations run) ${cold('postgres-fresh')}; embedded, new DATA_DIR ${co
 export function readmeTable(r) {
   const m = r.machine;
   return `${targetRows(r)}
+
+${contextRows(r)}
 
 From \`npm run bench\` on ${m.date.slice(0, 10)} (commit ${m.commit}, ${m.cores} cores, Node ${m.node}, PostgreSQL ${m.postgres}, load average
 ${m.loadBefore[0]} before and ${m.loadAfter[0]} after). All figures: [bench/results/latest.md](bench/results/latest.md); chart:

@@ -136,6 +136,8 @@ async function main() {
         if (wanted('login')) await step(results, 'login.floor', size.name, run, () => login.floor(ctx));
         if (wanted('refresh')) await step(results, 'refresh.floor', size.name, run, () => refresh.floor(ctx));
         if (wanted('refresh') && small) await step(results, 'refresh.peer', size.name, run, () => refresh.peer(ctx));
+        if (wanted('refresh') && small) await step(results, 'refresh.bound-http', size.name, run, () => refresh.bound(ctx, 'http'));
+        if (wanted('refresh') && small) await step(results, 'refresh.bound-nest', size.name, run, () => refresh.bound(ctx, 'nest'));
         if (wanted('me') && small) await step(results, 'me.floor', size.name, run, () => verify.floor(ctx, tessera, true));
         if (wanted('hello') && small) await step(results, 'hello.floor', size.name, run, () => verify.floor(ctx, tessera, false));
       }

@@ -1,7 +1,8 @@
 // Refresh: a pool of live refresh tokens (seeded sessions, each with its first token), each
 // answer's successor put back. Tessera through POST /api/auth/refresh (JSON) and POST /oauth/token
 // (grant_type=refresh_token, form), bench/floors/refresh.mjs, and the peer (oidc-provider on
-// PostgreSQL, bench/peer/oidc-provider.mjs) through its token endpoint.
+// PostgreSQL, bench/peer/oidc-provider.mjs) through its token endpoint; and two bounds of the same
+// job without the rest of the service (bench/bounds/), at the small size.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectCall, freshDatabase, measure, ROOT, tokenPool, withServer } from '../harness.mjs';
@@ -26,6 +27,15 @@ export const oauth = (ctx, tessera) => measure(tessera.child.pid, formRefresh(te
 
 export const floor = (ctx) =>
   withServer('refresh floor', [join(ROOT, 'bench/floors/refresh.mjs')], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
+    measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200),
+  );
+
+/**
+ * A bound (bench/bounds/): Tessera's one-statement rotation and signature alone, on node:http
+ * (`http`) or in a bare Nest + Fastify app with the service's ValidationPipe (`nest`).
+ */
+export const bound = (ctx, kind) =>
+  withServer(`refresh bound (${kind})`, [join(ROOT, `bench/bounds/refresh-${kind}.mjs`)], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
     measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200),
   );
 

@@ -1,0 +1,62 @@
+// What both refresh bounds do per request, and nothing else: Tessera's writes in one named prepared
+// statement on a pooled connection (the presented token locked with its session and user, only if
+// unused and live; the token marked used, the session touched, the successor inserted, the
+// `token_refreshed` row of the security log written with its HMAC), then an RS256 access token
+// signed synchronously with node:crypto, as the service signs it (keys/jws.ts). The bounds measure
+// what the job costs on node:http and on a bare Nest + Fastify app, so that the report can say how
+// much of Tessera's time per refresh is the job and how much is the rest of the service.
+import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import pg from 'pg';
+import { ACCESS_TTL_S, REFRESH_TTL_S } from '../floors/common.mjs';
+
+const ROTATION = `WITH presented AS (
+     SELECT t.id, s.id AS session_id, s.user_id, u.roles, LEAST($5::timestamptz, s.expires_at) AS child_expires_at
+       FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+      WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
+        AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled_at IS NULL
+        FOR UPDATE OF t, s
+   ), used AS (
+     UPDATE refresh_tokens r SET used_at = $2 FROM presented p WHERE r.id = p.id RETURNING r.id
+   ), touched AS (
+     UPDATE sessions s SET last_used_at = $2 FROM presented p WHERE s.id = p.session_id
+   ), successor AS (
+     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+     SELECT $3, p.session_id, p.id, $4, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
+   ), logged AS (
+     INSERT INTO security_logs (event_type, user_id, ip, user_agent, session_id, request_id, details, created_at, mac)
+     SELECT 'token_refreshed', p.user_id, $6::varchar, $7::varchar, p.session_id, $8::varchar, '{}'::jsonb, $2, $9::bytea FROM presented p
+   )
+   SELECT session_id, user_id, roles, child_expires_at FROM presented`;
+
+const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
+const base64url = (value) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+/** `rotate(presented, client)` → the token response, or null when the token cannot refresh; `end()` closes the pool. */
+export function oneStatementRefresh(databaseUrl, name) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: `tessera-bound-${name}` });
+  const successorKey = randomBytes(32); // the service derives its keys from KEYS_ENCRYPTION_SECRET
+  const macKey = randomBytes(32);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const header = base64url({ alg: 'RS256', kid: 'bound', typ: 'at+jwt' });
+
+  function accessToken({ user_id: sub, session_id: sid, roles }) {
+    const iat = Math.floor(Date.now() / 1000);
+    const input = `${header}.${base64url({ sid, client_id: 'tessera', roles, iss: 'http://localhost:3000', sub, aud: 'tessera', iat, exp: iat + ACCESS_TTL_S, jti: randomUUID() })}`;
+    return `${input}.${sign('sha256', Buffer.from(input, 'latin1'), privateKey).toString('base64url')}`;
+  }
+
+  async function rotate(presented, { ip, userAgent, requestId }) {
+    const now = new Date();
+    const next = `rt_${createHmac('sha256', successorKey).update(presented).digest('base64url')}`;
+    const mac = createHmac('sha256', macKey).update(JSON.stringify(['token_refreshed', ip, userAgent, requestId, '{}', now.toISOString()])).digest();
+    const values = [sha256(presented), now, randomUUID(), sha256(next), new Date(now.getTime() + REFRESH_TTL_S * 1000), ip, userAgent, requestId, mac];
+    const { rows: [row] } = await pool.query({ name: 'tessera_bound_rotate', text: ROTATION, values });
+    if (!row) return null;
+    return {
+      access_token: accessToken(row), token_type: 'Bearer', expires_in: ACCESS_TTL_S,
+      refresh_token: next, refresh_expires_in: Math.floor((row.child_expires_at.getTime() - now.getTime()) / 1000),
+    };
+  }
+
+  return { rotate, end: () => pool.end() };
+}
