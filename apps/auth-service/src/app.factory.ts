@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -34,6 +35,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     },
     // Requests Node's HTTP parser refuses before Fastify sees them: same shape too (found by test/fuzz).
     clientErrorHandler,
+    // The service has no Nest middleware, so @fastify/middie (Nest's middleware layer, an onRequest
+    // hook on every request) is not registered. A middleware added one day fails at start, not silently.
+    skipMiddie: true,
   });
   const root = createRootLogger(options.logLevels ?? ['log', 'warn', 'error']);
   const logging = loggingParams(root);
@@ -62,7 +66,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Cookies are parsed only where cookie mode reads one (hook: false), not on every request.
   await app.register(fastifyCookie, { hook: false });
   setupOpenApi(app);
-  app.enableCors({ delegator: corsPolicy(config.http.corsOrigins) });
+  // @fastify/cors on Fastify itself rather than through app.enableCors(), whose wrapper (there so that
+  // Nest middleware, which this service has none of, answers with the CORS headers) copies every
+  // header of every answer onto the raw response.
+  await app.register(fastifyCors, { delegator: corsPolicy(config.http.corsOrigins) });
   await app.init();
   return app;
 }
