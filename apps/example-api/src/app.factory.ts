@@ -12,6 +12,8 @@ export async function createExampleApi(config: ExampleApiConfig, logLevels: LogL
     frameworkErrors: (_error: unknown, _request: unknown, reply: FastifyReply) => {
       void reply.code(400).send({ statusCode: 400, error: 'validation_failed', message: 'Malformed URL' });
     },
+    // No Nest middleware here, so no @fastify/middie and its hook on every request.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ExampleApiModule.forRoot(config), adapter, { logger: logLevels, abortOnError: false });
   await app.init();
