@@ -223,6 +223,7 @@ describe('createVerifier', () => {
     ['relative jwksUri', { jwksUri: '/jwks.json' }, TypeError],
     ['file: jwksUri', { jwksUri: 'file:///etc/passwd' }, TypeError],
     ['revocations every 10 ms', { revocations: { url: 'http://127.0.0.1:9/feed', intervalMs: 10 } }, RangeError],
+    ['signatureCheck "worker"', { signatureCheck: 'worker' as 'pool' }, TypeError],
   ])('refuses bad options at once: %s', (_name, options, type) => {
     expect(() => make(options)).toThrow(type);
   });

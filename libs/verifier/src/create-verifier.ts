@@ -19,6 +19,12 @@ export interface VerifierOptions {
   algorithms?: readonly Exclude<SigningAlgorithm, 'HS256'>[];
   /** Follow the issuer's revocation feed, so that a revoked session's tokens are refused before `exp`. */
   revocations?: RevocationFeedOptions;
+  /**
+   * `'pool'` (default): signatures are checked on libuv's thread pool, beside the main thread;
+   * `'inline'`: on the main thread, for a service whose pool is taken by long jobs of its own
+   * (password hashing, big file reads). See VerifyTokenOptions.signatureCheck.
+   */
+  signatureCheck?: 'pool' | 'inline';
 }
 
 /** A configured verifier; `close()` stops its revocation feed. */
@@ -50,7 +56,8 @@ function jwksUrl(value: string | URL): URL {
  * Bad options throw at once (TypeError, RangeError), so that a misconfigured service fails at start.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const { issuer, audience, clockTolerance = DEFAULT_CLOCK_TOLERANCE } = options;
+  const { issuer, audience, clockTolerance = DEFAULT_CLOCK_TOLERANCE, signatureCheck = 'pool' } = options;
+  if (signatureCheck !== 'pool' && signatureCheck !== 'inline') throw new TypeError(`createVerifier: signatureCheck must be 'pool' or 'inline'`);
   const algorithms = options.algorithms ?? JWKS_ALGORITHMS;
   if (!Array.isArray(algorithms) || !algorithms.length || !algorithms.every((a) => JWKS_ALGORITHMS.includes(a))) {
     throw new TypeError(`createVerifier: algorithms must be a non-empty list of ${JWKS_ALGORITHMS.join(', ')}`);
@@ -64,6 +71,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     algorithms,
     clockTolerance,
     isRevoked: feed ? (sid: string) => feed.has(sid) : undefined,
+    signatureCheck,
   };
   feed?.start();
   return {

@@ -1,10 +1,11 @@
 /**
  * The signature check alone (signature.ts): genuine signatures pass with every form of key the
  * resolvers hand out; a key that does not suit the algorithm refuses even a genuine signature made
- * with that very key (the rules jose applied before the check moved to node:crypto).
+ * with that very key (the rules jose applied before the check moved to node:crypto). The check on
+ * the calling thread and the one on libuv's pool give the same answer every time.
  */
 import { createHmac, createSecretKey, generateKeyPairSync, KeyObject, randomBytes, sign, webcrypto } from 'node:crypto';
-import { verifySignature } from './signature';
+import { verifySignature, verifySignatureOnPool } from './signature';
 import type { SigningAlgorithm, VerificationKey } from './verify-token';
 
 const INPUT = Buffer.from('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0', 'latin1');
@@ -33,7 +34,14 @@ function signed(alg: SigningAlgorithm, privateKey: KeyObject | Buffer, input = I
 const importPublic = (key: KeyObject, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm, usages: KeyUsage[] = ['verify']) =>
   subtle.importKey('spki', key.export({ type: 'spki', format: 'der' }), algorithm, true, usages);
 
-describe('verifySignature', () => {
+/** Both checks, which must agree. */
+async function check(alg: SigningAlgorithm, key: VerificationKey, input: Buffer, signature: Buffer): Promise<boolean> {
+  const inline = verifySignature(alg, key, input, signature);
+  expect(await verifySignatureOnPool(alg, key, input, signature)).toBe(inline);
+  return inline;
+}
+
+describe('verifySignature and verifySignatureOnPool', () => {
   describe('accepts a genuine signature', () => {
     const cases: [string, SigningAlgorithm, KeyObject | Buffer, () => Promise<VerificationKey> | VerificationKey][] = [
       ['RS256, KeyObject', 'RS256', rsa2048.privateKey, () => rsa2048.publicKey],
@@ -48,10 +56,10 @@ describe('verifySignature', () => {
     ];
     it.each(cases)('%s', async (_name, alg, privateKey, key) => {
       const resolved = await key();
-      expect(verifySignature(alg, resolved, INPUT, signed(alg, privateKey))).toBe(true);
+      expect(await check(alg, resolved, INPUT, signed(alg, privateKey))).toBe(true);
       // The same key, asked twice (a CryptoKey is converted once), and another input: false.
-      expect(verifySignature(alg, resolved, INPUT, signed(alg, privateKey))).toBe(true);
-      expect(verifySignature(alg, resolved, Buffer.from(`${INPUT}x`), signed(alg, privateKey))).toBe(false);
+      expect(await check(alg, resolved, INPUT, signed(alg, privateKey))).toBe(true);
+      expect(await check(alg, resolved, Buffer.from(`${INPUT}x`), signed(alg, privateKey))).toBe(false);
     });
   });
 
@@ -76,14 +84,21 @@ describe('verifySignature', () => {
       ['HS256 with a secret shorter than the hash (RFC 7518 §3.2)', 'HS256', signed('HS256', secret.subarray(0, 31)), () => createSecretKey(secret.subarray(0, 31))],
     ];
     it.each(cases)('%s', async (_name, alg, signature, key) => {
-      expect(verifySignature(alg, await key(), INPUT, signature)).toBe(false);
+      expect(await check(alg, await key(), INPUT, signature)).toBe(false);
     });
   });
 
-  it('answers false, never throws, for what is no key at all', () => {
+  it('answers false, never throws, for what is no key at all', async () => {
     const signature = signed('RS256', rsa2048.privateKey);
     for (const junk of ['a string', 42, {}, { usages: ['verify'], algorithm: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } } }, null]) {
-      expect(verifySignature('RS256', junk as unknown as VerificationKey, INPUT, signature)).toBe(false);
+      expect(await check('RS256', junk as unknown as VerificationKey, INPUT, signature)).toBe(false);
     }
+  });
+
+  it('on the pool, answers false for an empty or a truncated RSA signature and a wrong ES256 length', async () => {
+    const rs = signed('RS256', rsa2048.privateKey);
+    expect(await check('RS256', rsa2048.publicKey, INPUT, Buffer.alloc(0))).toBe(false);
+    expect(await check('RS256', rsa2048.publicKey, INPUT, rs.subarray(0, 128))).toBe(false);
+    expect(await check('ES256', p256.publicKey, INPUT, signed('ES256', p256.privateKey).subarray(0, 63))).toBe(false);
   });
 });

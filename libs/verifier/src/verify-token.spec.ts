@@ -377,13 +377,16 @@ async function makeContext(alg: SigningAlgorithm): Promise<Ctx> {
   return ctx;
 }
 
-describe.each(ALGORITHMS)('verifyAccessToken with %s', (alg) => {
+// Every rule, with the signature checked on libuv's pool (the default) and on the calling thread.
+const SIGNATURE_CHECKS: NonNullable<VerifyTokenOptions['signatureCheck']>[] = ['pool', 'inline'];
+
+describe.each(ALGORITHMS.flatMap((alg) => SIGNATURE_CHECKS.map((check) => [alg, check] as const)))('verifyAccessToken with %s, signature checked %s', (alg, signatureCheck) => {
   let ctx: Ctx;
   beforeAll(async () => {
     ctx = await makeContext(alg);
   });
   const verify = (token: unknown, options: Partial<VerifyTokenOptions> = {}, resolver = naiveResolver(ctx)) =>
-    verifyAccessToken(token, resolver, { ...baseOptions(ctx), ...options });
+    verifyAccessToken(token, resolver, { ...baseOptions(ctx), signatureCheck, ...options });
 
   describe('accepts', () => {
     it('a valid token, returning its claims', async () => {

@@ -5,7 +5,7 @@
  * the first rule it breaks, with a stable reason. The token itself is never logged and never put in an error.
  */
 import type { KeyObject } from 'node:crypto';
-import { verifySignature } from './signature';
+import { verifySignature, verifySignatureOnPool } from './signature';
 
 /** The JWS algorithms Tessera signs with (RFC 7518 §3; EdDSA is Ed25519, RFC 8037). */
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA' | 'HS256';
@@ -34,6 +34,14 @@ export interface VerifyTokenOptions {
    * token whose signature and claims hold, so that a forged `sid` never reaches it.
    */
   isRevoked?: (sid: string) => boolean | Promise<boolean>;
+  /**
+   * Where an RS256, ES256 or EdDSA signature is checked: `'pool'` (default), as a job on libuv's
+   * thread pool, so that a service whose main thread is its limit (a resource service checks a
+   * token on every request) has the other cores check signatures meanwhile; `'inline'`, on the
+   * calling thread, for a process whose pool is busy with other long jobs (Tessera's own, where
+   * argon2 hashes take it for tens of milliseconds each). HS256 is always checked inline.
+   */
+  signatureCheck?: 'pool' | 'inline';
 }
 
 /** A key to verify with: a public key (RS256, ES256, EdDSA) or the HS256 secret (signature.ts). */
@@ -191,7 +199,11 @@ export async function verifyAccessToken(
   // The signature over the two segments as sent (RFC 7515 §5.2); every claim rule is checked once,
   // below, on the payload decoded above, which these bytes are.
   const signingInput = Buffer.from(token.slice(0, encodedHeader.length + 1 + encodedPayload.length), 'latin1');
-  if (!verifySignature(alg as SigningAlgorithm, key, signingInput, signatureBytes)) reject('bad_signature');
+  const valid =
+    options.signatureCheck === 'inline'
+      ? verifySignature(alg as SigningAlgorithm, key, signingInput, signatureBytes)
+      : await verifySignatureOnPool(alg as SigningAlgorithm, key, signingInput, signatureBytes);
+  if (!valid) reject('bad_signature');
   const verified = checkClaims(payload, options, tolerance, now);
   if (options.isRevoked && (await options.isRevoked(verified.sid))) reject('revoked');
   return verified;
