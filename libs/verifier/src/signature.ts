@@ -80,39 +80,45 @@ export function signatureOf(alg: SigningAlgorithm, key: VerificationKey, signing
   return sign(digest, signingInput, { key: material as KeyObject, dsaEncoding });
 }
 
+/** node:crypto's `verify` arguments for an asymmetric signature, or the answer when it is already known. */
+type Verification = boolean | { digest: string | null; key: { key: KeyObject; dsaEncoding?: 'ieee-p1363' } };
+
+/** Everything but the asymmetric check itself, for both forms below: the key's rules, an HS256 MAC, the signature's length. */
+function verification(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): Verification {
+  const material = keyFor(alg, key, 'verify');
+  if (material === undefined) return false;
+  if (alg === 'HS256') {
+    const mac = hmac(material, signingInput);
+    return signature.length === mac.length && timingSafeEqual(signature, mac);
+  }
+  const { digest, dsaEncoding, signatureBytes } = ASYMMETRIC[alg];
+  if (signatureBytes !== undefined && signature.length !== signatureBytes) return false;
+  return { digest, key: { key: material as KeyObject, dsaEncoding } };
+}
+
+/** True when `signature` is `alg`'s signature of `signingInput` under `key`; false for every other case. */
+export function verifySignature(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): boolean {
+  try {
+    const v = verification(alg, key, signingInput, signature);
+    return typeof v === 'boolean' ? v : verify(v.digest, signingInput, v.key, signature);
+  } catch {
+    return false; // not a key at all, or one node:crypto cannot use
+  }
+}
+
 /**
  * verifySignature, with an asymmetric signature checked as a job on libuv's thread pool (node:crypto's
  * callback form: one hand-over each way, none of WebCrypto's promise machinery); an HS256 MAC,
  * cheaper than the hand-over, on the calling thread. Same rules, same answers.
  */
 export function verifySignatureOnPool(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): Promise<boolean> {
-  if (alg === 'HS256') return Promise.resolve(verifySignature(alg, key, signingInput, signature));
   return new Promise((resolve) => {
     try {
-      const material = keyFor(alg, key, 'verify');
-      if (material === undefined) return resolve(false);
-      const { digest, dsaEncoding, signatureBytes } = ASYMMETRIC[alg];
-      if (signatureBytes !== undefined && signature.length !== signatureBytes) return resolve(false);
-      verify(digest, signingInput, { key: material as KeyObject, dsaEncoding }, signature, (error, valid) => resolve(!error && valid));
+      const v = verification(alg, key, signingInput, signature);
+      if (typeof v === 'boolean') resolve(v);
+      else verify(v.digest, signingInput, v.key, signature, (error, valid) => resolve(!error && valid));
     } catch {
       resolve(false); // not a key at all, or one node:crypto cannot use
     }
   });
-}
-
-/** True when `signature` is `alg`'s signature of `signingInput` under `key`; false for every other case. */
-export function verifySignature(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): boolean {
-  try {
-    const material = keyFor(alg, key, 'verify');
-    if (material === undefined) return false;
-    if (alg === 'HS256') {
-      const mac = hmac(material, signingInput);
-      return signature.length === mac.length && timingSafeEqual(signature, mac);
-    }
-    const { digest, dsaEncoding, signatureBytes } = ASYMMETRIC[alg];
-    if (signatureBytes !== undefined && signature.length !== signatureBytes) return false;
-    return verify(digest, signingInput, { key: material as KeyObject, dsaEncoding }, signature);
-  } catch {
-    return false; // not a key at all, or one node:crypto cannot use
-  }
 }
