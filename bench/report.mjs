@@ -27,12 +27,15 @@ const LABELS = {
 const find = (r, key, size, run) => r.measurements.find((m) => m.key === key && m.size === size && m.run === run);
 const runsOf = (r) => Array.from({ length: r.runs }, (_, i) => i + 1);
 
+/** Requests/s of `a` over `b` at the small size in one run, or undefined when either was not measured. */
+function rpsRatio(r, a, b, run) {
+  const [x, y] = [find(r, a, 'small', run), find(r, b, 'small', run)];
+  return x && y ? round(x.rps / y.rps, 2) : undefined;
+}
+
 /** Every target: per run its value (undefined when a part was not measured), and the rule. */
 export function targets(r) {
-  const ratio = (a, b, size = 'small') => (run) => {
-    const [x, y] = [find(r, a, size, run), find(r, b, size, run)];
-    return x && y ? round(x.rps / y.rps, 2) : undefined;
-  };
+  const ratio = (a, b) => (run) => rpsRatio(r, a, b, run);
   const growth = (key) => (run) => {
     const [s, l] = [find(r, key, 'small', run), find(r, key, 'large', run)];
     return s && l ? round(l.p50 / s.p50, 2) : undefined;
@@ -72,10 +75,7 @@ export function targets(r) {
  * and Tessera against the Nest bound what the rest of the service costs.
  */
 export function context(r) {
-  const ratio = (a, b) => runsOf(r).map((run) => {
-    const [x, y] = [find(r, a, 'small', run), find(r, b, 'small', run)];
-    return x && y ? round(x.rps / y.rps, 2) : undefined;
-  }).filter((v) => v !== undefined);
+  const ratio = (a, b) => runsOf(r).map((run) => rpsRatio(r, a, b, run)).filter((v) => v !== undefined);
   const cpu = (key) => r.measurements.filter((m) => m.key === key && m.size === 'small').map((m) => m.cpuMsPerReq);
   return [
     { name: 'refresh bound, node:http / peer', values: ratio('refresh.bound-http', 'refresh.peer') },

@@ -5,6 +5,10 @@
 // signed synchronously with node:crypto, as the service signs it (keys/jws.ts). The bounds measure
 // what the job costs on node:http and on a bare Nest + Fastify app, so that the report can say how
 // much of Tessera's time per refresh is the job and how much is the rest of the service.
+// ROTATION is the service's ROTATION_STATEMENT (apps/auth-service/src/sessions/sessions.repository.ts)
+// written again on purpose, the bench never loading the service's code: the same rows, found by the
+// token's hash alone (the service also matches the session and user that its tokens name). Change
+// both together.
 import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import pg from 'pg';
 import { ACCESS_TTL_S, REFRESH_TTL_S } from '../floors/common.mjs';
