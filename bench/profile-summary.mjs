@@ -2,7 +2,11 @@
 // Run: `node bench/profile-summary.mjs bench/results/prof/example-api.cpuprofile [top=25] [--after=NAME]`
 // --after=NAME ignores every sample before the first one whose stack holds a function NAME (e.g. the
 // request handler), so that start-up (module loading, compiling) stays out of a load profile.
-import { readFileSync } from 'node:fs';
+// Frames in a bundle with a source map beside it (dist/auth-service/bundle.js and bundle.js.map) are
+// named by their original file and line, so that packages and project files count apart.
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const after = args.find((a) => a.startsWith('--after='))?.slice(8);
@@ -34,15 +38,40 @@ const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 function owner(url) {
   if (!url) return '(native / V8)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  // class-validator's and TypeORM's own source maps point one folder too high once chained into the
+  // bundle's (node_modules/src/…): their package name is lost there.
+  if (pkg?.[1] === 'src') return "(a package's TypeScript, src/)";
   if (pkg) return pkg[1];
   if (url.startsWith('node:')) return url;
-  return url.replace(/^file:\/\//, '').replace(/^.*\/dist\//, 'dist/');
+  return url.replace(/^file:\/\//, '').replace(/^.*\/(dist|apps|libs)\//, '$1/');
+}
+
+/** The bundle's source map, by the bundle's url; null where there is none. */
+const sourceMaps = new Map();
+function sourceMapOf(url) {
+  if (!sourceMaps.has(url)) {
+    const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+    const mapFile = `${path}.map`;
+    sourceMaps.set(url, url.endsWith('.js') && existsSync(mapFile) ? { map: new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))), dir: path.replace(/[^/]*$/, '') } : null);
+  }
+  return sourceMaps.get(url);
+}
+
+/** Where a frame's code was written: the original file and line when a source map knows it. */
+function original(callFrame) {
+  const { url, lineNumber, columnNumber } = callFrame;
+  const found = url ? sourceMapOf(url) : null;
+  const entry = found?.map.findEntry(lineNumber, columnNumber);
+  if (!entry?.originalSource) return { url, lineNumber };
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : new URL(entry.originalSource, `file://${found.dir}`).pathname;
+  return { url: source, lineNumber: entry.originalLine };
 }
 
 const byFunction = new Map();
 const byOwner = new Map();
 for (const [id, us] of selfUs) {
-  const { functionName, url, lineNumber } = nodes.get(id).callFrame;
+  const { functionName } = nodes.get(id).callFrame;
+  const { url, lineNumber } = original(nodes.get(id).callFrame);
   const fn = `${functionName || '(anonymous)'}  ${owner(url)}${url ? `:${lineNumber + 1}` : ''}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   byOwner.set(owner(url), (byOwner.get(owner(url)) ?? 0) + us);
