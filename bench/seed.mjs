@@ -3,7 +3,6 @@
 // security events already sealed. `upTo` adds rows from what is there up to the asked size, so one
 // database is measured small, then grown and measured again.
 import argon2 from 'argon2';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, round } from './harness.mjs';
@@ -22,7 +21,6 @@ export function argon2Defaults() {
 /** The seeded user g: its address, and the refresh token its seeded session starts with. */
 export const seededEmail = (g) => `user${g}@bench.example.com`;
 export const seededToken = (g) => `rt_seed_${g}`;
-export const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * The seeded row g's id: a v4-shaped UUID, ordered by g within a table (`kind`: u, s, t), so that

@@ -9,9 +9,9 @@
 // written again on purpose, the bench never loading the service's code: the same rows, found by the
 // token's hash alone (the service also matches the session and user that its tokens name). Change
 // both together.
-import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import pg from 'pg';
-import { ACCESS_TTL_S, REFRESH_TTL_S } from '../floors/common.mjs';
+import { ACCESS_TTL_S, REFRESH_TTL_S, sha256, tokenResponse } from '../floors/common.mjs';
 
 const ROTATION = `WITH presented AS (
      SELECT t.id, s.id AS session_id, s.user_id, u.roles, LEAST($5::timestamptz, s.expires_at) AS child_expires_at
@@ -32,7 +32,6 @@ const ROTATION = `WITH presented AS (
    )
    SELECT session_id, user_id, roles, child_expires_at FROM presented`;
 
-const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
 const base64url = (value) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /** `rotate(presented, client)` → the token response, or null when the token cannot refresh; `end()` closes the pool. */
@@ -56,10 +55,7 @@ export function oneStatementRefresh(databaseUrl, name) {
     const values = [sha256(presented), now, randomUUID(), sha256(next), new Date(now.getTime() + REFRESH_TTL_S * 1000), ip, userAgent, requestId, mac];
     const { rows: [row] } = await pool.query({ name: 'tessera_bound_rotate', text: ROTATION, values });
     if (!row) return null;
-    return {
-      access_token: accessToken(row), token_type: 'Bearer', expires_in: ACCESS_TTL_S,
-      refresh_token: next, refresh_expires_in: Math.floor((row.child_expires_at.getTime() - now.getTime()) / 1000),
-    };
+    return tokenResponse(accessToken(row), next, Math.floor((row.child_expires_at.getTime() - now.getTime()) / 1000));
   }
 
   return { rotate, end: () => pool.end() };

@@ -1,7 +1,7 @@
 // What every floor shares: node:http, the body read whole, JSON answers, an RS256 signer made like
 // the service's (key-material.ts: 2048-bit RSA through WebCrypto, jose), the clean stop, and the
 // "listening on" line that harness.start() waits for. A floor is run as a child process, alone.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { generateKeyPair, SignJWT } from 'jose';
 
@@ -51,6 +51,9 @@ export async function accessTokenSigner() {
       .sign(privateKey);
   };
 }
+
+/** A refresh token's stored hash, as the service's hashRefreshToken makes it. */
+export const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
 
 export function parseJson(body) {
   try {

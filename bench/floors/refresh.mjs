@@ -5,11 +5,10 @@
 // parent, and the session in the same statement); INSERT (the successor); COMMIT. Then an RS256
 // access token. No framework, no security-log row.
 // Run as a child: DATABASE_URL=postgres://… node bench/floors/refresh.mjs
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { accessTokenSigner, parseJson, REFRESH_TTL_S, serve, tokenResponse } from './common.mjs';
+import { accessTokenSigner, parseJson, REFRESH_TTL_S, serve, sha256, tokenResponse } from './common.mjs';
 
-const sha256 = (token) => createHash('sha256').update(token, 'utf8').digest(); // hashRefreshToken
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'tessera-floor-refresh' });
 const successorKey = randomBytes(32); // the service derives its own from KEYS_ENCRYPTION_SECRET
 const sign = await accessTokenSigner();

@@ -25,19 +25,19 @@ const formRefresh = (port, path, tokens, extra = {}) => ({
 export const service = (ctx, tessera) => measure(tessera.child.pid, jsonRefresh(tessera.port, ctx.slots(POOL).map(seededToken)), 200);
 export const oauth = (ctx, tessera) => measure(tessera.child.pid, formRefresh(tessera.port, '/oauth/token', ctx.slots(POOL).map(seededToken)), 200);
 
-export const floor = (ctx) =>
-  withServer('refresh floor', [join(ROOT, 'bench/floors/refresh.mjs')], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
+/** A refresh server of the bench's own (a floor, a bound) on the run's database, measured through /api/auth/refresh. */
+const ownServer = (ctx, label, file) =>
+  withServer(label, [join(ROOT, file)], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
     measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200),
   );
+
+export const floor = (ctx) => ownServer(ctx, 'refresh floor', 'bench/floors/refresh.mjs');
 
 /**
  * A bound (bench/bounds/): Tessera's one-statement rotation and signature alone, on node:http
  * (`http`) or in a bare Nest + Fastify app with the service's ValidationPipe (`nest`).
  */
-export const bound = (ctx, kind) =>
-  withServer(`refresh bound (${kind})`, [join(ROOT, `bench/bounds/refresh-${kind}.mjs`)], { DATABASE_URL: ctx.databaseUrl }, ({ child, port }) =>
-    measure(child.pid, jsonRefresh(port, ctx.slots(POOL).map(seededToken)), 200),
-  );
+export const bound = (ctx, kind) => ownServer(ctx, `refresh bound (${kind})`, `bench/bounds/refresh-${kind}.mjs`);
 
 /** The peer on its own database; null when bench/peer/oidc-provider.mjs is not there. */
 export async function peer(ctx) {
