@@ -1,7 +1,7 @@
 // The one set of helpers of `npm run bench` (bench/run.mjs): child processes (start, stop, cold
-// start to /health/ready, death = failure), a fresh PostgreSQL database, one autocannon
-// measurement (warm-up, then the measured window, with the server's CPU per request and its RSS
-// sampled under load) and small HTTP calls.
+// start to /health/ready, death = failure), a fresh PostgreSQL database, the measurement of a
+// group of contenders in turn with autocannon (warm-up, then measured slices, with each server's
+// CPU per request and its RSS sampled under load) and small HTTP calls.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -71,13 +71,18 @@ export function start(label, args, env) {
   });
 }
 
-/** start(), then `fn({ child, port })`, then stop() whatever happened. */
-export async function withServer(label, args, env, fn) {
+/**
+ * A server of the bench's own (a floor, a bound, the peer, the example API) as a contender of a
+ * group (measureGroup): started, then `prepare({ child, port })` gives its `{ options, expected }`;
+ * `child` is for the caller to stop once the group is measured (stopped here if `prepare` fails).
+ */
+export async function startContender(label, args, env, prepare) {
   const server = await start(label, args, env);
   try {
-    return await fn(server);
-  } finally {
+    return { pid: server.child.pid, child: server.child, ...(await prepare(server)) };
+  } catch (error) {
     await stop(server.child);
+    throw error;
   }
 }
 
@@ -110,24 +115,32 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
 }
 
-/**
- * CPU seconds of every PostgreSQL server process on this machine (the harness's server is local):
- * the database's share of a request, beside the service's. NaN where /proc cannot tell.
- */
-function postgresCpuSeconds() {
-  let total = 0;
+/** CPU seconds used so far by each PostgreSQL server process on this machine (the harness's server is local), by pid. */
+function postgresCpu() {
+  const byPid = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(fields[11]) + Number(fields[12]);
+      byPid.set(entry, (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       /* gone meanwhile */
     }
   }
-  return total / 100;
+  return byPid;
+}
+
+/**
+ * PostgreSQL's CPU seconds since `before` (a postgresCpu()): the database's share of a request,
+ * beside the service's. By process, so that one that exited meanwhile (an autovacuum worker, a
+ * closed connection's backend) takes nothing away; the CPU it used meanwhile is not counted.
+ */
+function postgresCpuSince(before) {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpu()) total += seconds - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Resident set size of a process now, in MiB (PGlite runs in the service's process: counted). */
@@ -204,12 +217,31 @@ export async function expectCall(status, port, method, path, body, headers) {
   return res.json;
 }
 
-/** One autocannon run; `times` holds the latency (ms, not rounded) of every answer with status `expected`. */
-function autocannonRun(options, expected) {
+/**
+ * One autocannon run of `duration` s whose last `windowS` s are measured (all of it by default):
+ * the answers in that window by status and the times of those with status `expected` (ms, not
+ * rounded); `onWindow('start' | 'end')` is called as the window opens and closes (CPU readings).
+ * Socket errors and timeouts (`errors`) count over the whole run.
+ */
+function autocannonRun(options, expected, windowS = options.duration, onWindow = () => {}) {
   const times = [];
+  const statuses = {};
+  let open = false;
+  const openWindow = () => ((open = true), onWindow('start'));
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ connections: CONNECTIONS, timeout: 60, ...options }, (error, result) => (error ? reject(error) : resolve({ ...result, times })));
-    instance.on('response', (_client, status, _bytes, ms) => status === expected && times.push(ms));
+    const lead = options.duration - windowS;
+    const timer = lead > 0 ? setTimeout(openWindow, lead * 1000) : (openWindow(), undefined);
+    const instance = autocannon({ connections: CONNECTIONS, timeout: 60, ...options }, (error, result) => {
+      clearTimeout(timer);
+      if (error) return reject(error);
+      onWindow('end');
+      resolve({ statuses, times, errors: result.errors + result.timeouts });
+    });
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (!open) return;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === expected) times.push(ms);
+    });
   });
 }
 
@@ -217,45 +249,102 @@ function autocannonRun(options, expected) {
 const percentile = (sorted, q) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN, 2);
 
 /**
- * Warm-up (discarded), then the measured window, on `CONNECTIONS` keep-alive connections.
- * `expected` is the status every answer must have: anything else, or a socket error, is an error.
- * The server's RSS is sampled through both windows (`rssMiB`: the highest sample); CPU per request
- * is the server process's (`cpuMsPerReq`) and PostgreSQL's (`dbCpuMsPerReq`) over the measured window.
+ * The contenders of a scenario (Tessera, its floor, the peer, …) are measured in turn, in slices,
+ * each alone on the machine during its slice: the machine's speed drifts by ±25 % from one minute
+ * to the next on shared hosts, and contenders measured minutes apart took that drift into their
+ * ratios (the same floor answered 7,200 and 12,400 requests/s in two runs of one hour). In turn,
+ * every contender sees the same drift. But a server that waited idle through the others' slices
+ * answers slower at first: Tessera, loaded 2 s after 20 s idle, answered 20–30 % fewer refreshes
+ * than after 1 s idle, and as many once loaded 2 s before (three rounds each). So each slice is
+ * one load of REWARM_S + SLICE_S seconds, whose last SLICE_S are measured; a pause before it lets
+ * the work the previous slice left behind (the security-log sealer's next batch, 1 s later;
+ * PostgreSQL's writes) end first.
  */
-export async function measure(pid, options, expected, seconds = DURATION_S) {
-  let rssMax = rssMiB(pid);
-  const sampler = setInterval(() => {
+const SLICE_S = 2;
+export const REWARM_S = 2;
+const SLICE_PAUSE_S = 1;
+export const SLICES = QUICK ? 1 : Math.max(1, Math.round(DURATION_S / SLICE_S));
+
+const countOf = (statuses, keep) => Object.entries(statuses).filter(([code]) => keep(Number(code))).reduce((n, [, count]) => n + count, 0);
+
+/** Runs `fn` with `pid`'s RSS sampled meanwhile; the highest sample raises `tally.rssMax`. */
+async function sampled(pid, tally, fn) {
+  const sample = () => {
     try {
-      rssMax = Math.max(rssMax, rssMiB(pid));
+      tally.rssMax = Math.max(tally.rssMax, rssMiB(pid));
     } catch {
       /* the process is gone: the run reports its death */
     }
-  }, RSS_SAMPLE_MS);
+  };
+  sample();
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
   try {
-    const warm = await autocannonRun({ ...options, duration: WARMUP_S }, expected);
-    const cpu0 = cpuSeconds(pid);
-    const db0 = postgresCpuSeconds();
-    const r = await autocannonRun({ ...options, duration: seconds }, expected);
-    const cpu = cpuSeconds(pid) - cpu0;
-    const dbCpu = postgresCpuSeconds() - db0;
-    const answers = Object.entries(r.statusCodeStats ?? {});
-    const good = answers.filter(([code]) => Number(code) === expected).reduce((n, [, s]) => n + s.count, 0);
-    const wrong = answers.filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
-    const warmWrong = Object.entries(warm.statusCodeStats ?? {}).filter(([code]) => Number(code) !== expected).reduce((n, [, s]) => n + s.count, 0);
-    return {
-      rps: round(good / seconds),
-      p50: percentile(r.times.sort((a, b) => a - b), 0.5),
-      p99: percentile(r.times, 0.99),
-      errors: wrong + r.errors + r.timeouts + warmWrong + warm.errors + warm.timeouts,
-      statuses: Object.fromEntries(answers.map(([code, s]) => [code, s.count])),
-      cpuMsPerReq: good ? round((cpu * 1000) / good, 3) : NaN,
-      dbCpuMsPerReq: good ? round((dbCpu * 1000) / good, 3) : NaN,
-      rssMiB: round(rssMax),
-      requests: good,
-    };
+    return await fn();
   } finally {
     clearInterval(sampler);
   }
+}
+
+/**
+ * A group of contenders, each `{ pid, options, expected }`: autocannon's options (kept for the whole
+ * group, so that a pool of refresh tokens lives on from slice to slice), the server process whose
+ * CPU and RSS count, and the status every answer must have (anything else, or a socket error, is
+ * an error, in the warm-up too). Each is warmed up (WARMUP_S, discarded), one after the other; then
+ * `seconds` of each are measured in SLICES turns (a contender alone: one window after its warm-up).
+ * Per contender: requests/s, p50 and p99 of the answers of its windows, its server's CPU
+ * (`cpuMsPerReq`) and PostgreSQL's (`dbCpuMsPerReq`) per request over its windows, and its RSS
+ * (`rssMiB`: the highest sample under load, warm-up included).
+ */
+export async function measureGroup(contenders, seconds = DURATION_S) {
+  const slices = contenders.length > 1 ? SLICES : 1;
+  const tallies = contenders.map(() => ({ good: 0, wrong: 0, statuses: {}, times: [], cpu: 0, dbCpu: 0, rssMax: 0 }));
+  /** Contender i loaded `lead + window` s; what it answered in the window is added to its tally when `measured`. */
+  const load = async (i, lead, window, measured) => {
+    const [c, t] = [contenders[i], tallies[i]];
+    let cpu0, db0;
+    const onWindow = (edge) => {
+      if (edge === 'start') (cpu0 = cpuSeconds(c.pid)), (db0 = postgresCpu());
+      else if (measured) (t.cpu += cpuSeconds(c.pid) - cpu0), (t.dbCpu += postgresCpuSince(db0));
+    };
+    const r = await sampled(c.pid, t, () => autocannonRun({ ...c.options, duration: lead + window }, c.expected, window, onWindow));
+    t.wrong += r.errors + countOf(r.statuses, (code) => code !== c.expected);
+    if (!measured) return;
+    t.good += countOf(r.statuses, (code) => code === c.expected);
+    for (const [code, count] of Object.entries(r.statuses)) t.statuses[code] = (t.statuses[code] ?? 0) + count;
+    for (const ms of r.times) t.times.push(ms);
+    if (process.env.BENCH_SLICES_LOG === '1') console.log(`  contender ${i + 1}: ${countOf(r.statuses, (code) => code === c.expected) / window}/s`);
+  };
+  if (slices === 1) {
+    for (let i = 0; i < contenders.length; i++) await load(i, WARMUP_S, seconds, true);
+  } else {
+    for (let i = 0; i < contenders.length; i++) await load(i, 0, WARMUP_S, false);
+    for (let s = 0; s < slices; s++) {
+      // Each turn starts with the next contender: none is always the one after a given other.
+      for (let k = 0; k < contenders.length; k++) {
+        await new Promise((resolve) => setTimeout(resolve, SLICE_PAUSE_S * 1000));
+        await load((s + k) % contenders.length, REWARM_S, seconds / slices, true);
+      }
+    }
+  }
+  return tallies.map((t) => {
+    const sorted = t.times.sort((a, b) => a - b);
+    return {
+      rps: round(t.good / seconds),
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      errors: t.wrong,
+      statuses: t.statuses,
+      cpuMsPerReq: t.good ? round((t.cpu * 1000) / t.good, 3) : NaN,
+      dbCpuMsPerReq: t.good ? round((t.dbCpu * 1000) / t.good, 3) : NaN,
+      rssMiB: round(t.rssMax),
+      requests: t.good,
+    };
+  });
+}
+
+/** One contender alone: warm-up, then one measured window (see measureGroup). */
+export async function measure(pid, options, expected, seconds = DURATION_S) {
+  return (await measureGroup([{ pid, options, expected }], seconds))[0];
 }
 
 export const round = (n, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;

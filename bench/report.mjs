@@ -131,6 +131,7 @@ export function reportMarkdown(r, svgName) {
 ${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}; ${m.cores} cores (${m.cpu}), Node ${m.node},
 PostgreSQL ${m.postgres}; load average ${m.loadBefore.join(' ')} before, ${m.loadAfter.join(' ')} after (the bench itself adds
 about 2). ${r.connections} connections (autocannon), ${r.durationS} s measured after ${r.warmupS} s of warm-up, ${r.runs} run${r.runs > 1 ? 's (figures: min–max)' : ''};
+per scenario, the contenders (Tessera at each size, the floors, the peer) measured in turn${r.slices > 1 ? `, in ${r.slices} slices of ${round(r.durationS / r.slices)} s, each after ${r.rewarmS} s of load not measured` : ''};
 argon2id at the service's defaults (${r.argon2?.memoryCost} KiB, t=${r.argon2?.timeCost}, p=${r.argon2?.parallelism}), limits and lockout off.
 Ratios are of requests/s, measured in the same run. Chart: [${svgName}](${svgName}).
 

@@ -1,9 +1,11 @@
 // `npm run bench`: the one benchmark command. In one run on one machine: Tessera on PostgreSQL
 // (limits and lockout off) against a floor per scenario (bench/floors/) and against a peer
-// (oidc-provider on PostgreSQL, bench/peer/), the example API against its floor, the tables grown
-// from 10⁴ to 10⁶ users and sessions and 10⁵ to 10⁷ security events (bench/seed.mjs), RSS under
-// load and cold start on PostgreSQL and on the embedded database. Writes bench/results/latest.md
-// and latest.svg (--quick: quick.md and quick.svg; --only or a BENCH_* override: partial.md and partial.svg).
+// (oidc-provider on PostgreSQL, bench/peer/), the example API against its floor, on two databases:
+// 10⁴ users and sessions with 10⁵ security events, and 10⁶ with 10⁷ (bench/seed.mjs); RSS under
+// load and cold start on PostgreSQL and on the embedded database. Per scenario, Tessera at both
+// sizes, its floors and the peer are measured in turn, in slices (harness.mjs, measureGroup).
+// Writes bench/results/latest.md and latest.svg (--quick: quick.md and quick.svg; --only or a
+// BENCH_* override: partial.md and partial.svg).
 //   node bench/run.mjs [--quick] [--runs=N] [--only=login,refresh,me,hello,logs,embedded] [--update-readme]
 //   node bench/run.mjs --readme-from-latest   (the README's table from bench/results/latest.json, nothing measured)
 // Exits 1 if a scenario errors (a non-2xx answer, a socket error) or a server dies.
@@ -12,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { AUTH_ARGS, cleanup, CONNECTIONS, deaths, DURATION_S, EXAMPLE_ENTRY, freshDatabase, QUICK, ROOT, round, startReady, stop, WARMUP_S } from './harness.mjs';
+import { AUTH_ARGS, cleanup, CONNECTIONS, deaths, DURATION_S, EXAMPLE_ENTRY, freshDatabase, measureGroup, QUICK, ROOT, REWARM_S, round, SLICES, startReady, stop, WARMUP_S } from './harness.mjs';
 import { chartSpec, renderSvg, reportMarkdown, readmeTable } from './report.mjs';
 import * as embedded from './scenarios/embedded.mjs';
 import * as login from './scenarios/login.mjs';
@@ -49,16 +51,33 @@ function checkAlive() {
   if (deaths.length) throw new Error(`a server died during the run:\n${deaths.join('\n')}`);
 }
 
-/** `--only` and the size decide; the measurement is stored with its key, size and run. */
-async function step(results, key, size, run, fn) {
+/**
+ * One group: its contenders started (Tessera's are running already), then measured in turn
+ * (harness.mjs, measureGroup), each measurement stored with its key, size and run; the servers the
+ * group started are stopped whatever happened. `entries`: `{ key, size, make }`, where `make()`
+ * gives the contender, or null when it cannot run here (the peer missing).
+ */
+async function group(results, run, entries) {
   checkAlive();
-  const label = `${key} [${size}${RUNS > 1 ? `, run ${run}` : ''}]`;
-  const m = await fn();
-  checkAlive();
-  if (m === null) return log(`${label}: not run (bench/peer/oidc-provider.mjs is not there)`);
-  results.measurements.push({ key, size, run, ...m });
-  log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req (PostgreSQL ${m.dbCpuMsPerReq}), RSS ${m.rssMiB} MiB, errors ${m.errors}`);
-  if (m.errors) throw new Error(`${label}: ${m.errors} errors (statuses ${JSON.stringify(m.statuses)})`);
+  const started = [];
+  try {
+    for (const entry of entries) {
+      const contender = await entry.make();
+      if (contender === null) log(`${entry.key} [${entry.size}]: not run (bench/peer/oidc-provider.mjs is not there)`);
+      else started.push({ ...entry, contender });
+    }
+    const measured = await measureGroup(started.map((s) => s.contender));
+    checkAlive();
+    for (const [i, { key, size }] of started.entries()) {
+      const m = measured[i];
+      const label = `${key} [${size}${RUNS > 1 ? `, run ${run}` : ''}]`;
+      results.measurements.push({ key, size, run, ...m });
+      log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req (PostgreSQL ${m.dbCpuMsPerReq}), RSS ${m.rssMiB} MiB, errors ${m.errors}`);
+      if (m.errors) throw new Error(`${label}: ${m.errors} errors (statuses ${JSON.stringify(m.statuses)})`);
+    }
+  } finally {
+    await Promise.all(started.filter((s) => s.contender.child).map((s) => stop(s.contender.child)));
+  }
 }
 
 function machine(postgresVersion) {
@@ -89,57 +108,69 @@ async function main() {
   // Builds when dist is missing or older than the sources (the example API is built with it).
   execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (!existsSync(EXAMPLE_ENTRY)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  const results = { quick: QUICK, runs: RUNS, only: [...ONLY], connections: CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S, measurements: [], coldStart: [], seeding: [], embedded: [] };
-  const databaseUrl = await freshDatabase('main');
-  const db = new pg.Client(databaseUrl);
-  await db.connect();
+  const results = { quick: QUICK, runs: RUNS, only: [...ONLY], connections: CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S, slices: SLICES, rewarmS: REWARM_S, measurements: [], coldStart: [], seeding: [], embedded: [] };
+  const shared = {}; // what every size's scenarios share (the peer's database)
+  const prepared = []; // per size: its database, seeded, and the scenarios' context on it
   try {
-    results.machine = machine((await db.query('SHOW server_version')).rows[0].server_version);
-    log(`${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, PostgreSQL ${results.machine.postgres}, load ${results.machine.loadBefore.join(' ')}`);
-    // The first start on the new database runs the migrations: the fresh cold start.
-    const first = await startReady('auth service (fresh database)', [...AUTH_ARGS], tesseraEnv(databaseUrl));
-    results.coldStart.push({ what: 'postgres-fresh', run: 1, ms: first.coldStartMs });
-    await stop(first.child);
-    log(`cold start on a fresh PostgreSQL database: ${first.coldStartMs} ms`);
-
-    const hashParams = argon2Defaults();
-    results.argon2 = hashParams;
-    // Seeded users are handed out in slots: each measurement gets users and tokens never used before.
-    const ctx = { databaseUrl, nextSlot: 1, slots: (n) => Array.from({ length: n }, () => ctx.nextSlot++) };
-    let previousUsers = 0;
     for (const size of SIZES) {
-      const users = await seedUsers(db, size.users, hashParams);
-      log(`seeded users, sessions and refresh tokens up to ${size.users} in ${users.ms} ms`);
+      // Each size has a database of its own, so that both are measured in turn in one group.
+      const databaseUrl = await freshDatabase(size.name);
+      const db = new pg.Client(databaseUrl);
+      await db.connect();
+      prepared.push({ size, db });
+      if (!results.machine) {
+        results.machine = machine((await db.query('SHOW server_version')).rows[0].server_version);
+        log(`${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, PostgreSQL ${results.machine.postgres}, load ${results.machine.loadBefore.join(' ')}`);
+        results.argon2 = argon2Defaults();
+      }
+      // The first start on the new database runs the migrations: the fresh cold start.
+      const first = await startReady(`auth service (fresh database, ${size.name})`, [...AUTH_ARGS], tesseraEnv(databaseUrl));
+      results.coldStart.push({ what: 'postgres-fresh', size: size.name, run: 1, ms: first.coldStartMs });
+      await stop(first.child);
+      log(`cold start on a fresh PostgreSQL database: ${first.coldStartMs} ms`);
+      const users = await seedUsers(db, size.users, results.argon2);
+      log(`${size.name}: seeded ${size.users} users, sessions and refresh tokens in ${users.ms} ms`);
       const events = await seedEvents(db, size.events, size.users);
-      log(`seeded security events up to ${size.events} in ${events.ms} ms (insert ${events.insertMs} ms, then VACUUM ANALYZE)`);
+      log(`${size.name}: seeded ${size.events} security events in ${events.ms} ms (insert ${events.insertMs} ms, then VACUUM ANALYZE)`);
       results.seeding.push({ size: size.name, users: size.users, events: size.events, usersMs: users.ms, eventsMs: events.ms, eventsInsertMs: events.insertMs });
-      ctx.seededAt ??= Date.now();
-      ctx.nextSlot = Math.max(ctx.nextSlot, previousUsers + 1); // at the large size: users the small size never had
-      previousUsers = size.users;
-      const small = size.name === 'small';
-      for (let run = 1; run <= RUNS; run++) {
-        await db.query('CHECKPOINT'); // no checkpoint of the seeding lands in a measured window
-        const tessera = await startTessera(`auth service [${size.name}]`, databaseUrl, ctx.slots(1)[0]);
-        results.coldStart.push({ what: 'postgres-migrated', size: size.name, run, ms: tessera.coldStartMs });
-        log(`cold start on the migrated database: ${tessera.coldStartMs} ms`);
-        try {
-          if (wanted('login')) await step(results, 'login.tessera', size.name, run, () => login.service(ctx, tessera));
-          if (wanted('refresh')) await step(results, 'refresh.tessera', size.name, run, () => refresh.service(ctx, tessera));
-          if (wanted('refresh') && small) await step(results, 'refresh.oauth', size.name, run, () => refresh.oauth(ctx, tessera));
-          if (wanted('me') && small) await step(results, 'me.tessera', size.name, run, () => verify.me(ctx, tessera));
-          if (wanted('logs')) await step(results, 'logs.tessera', size.name, run, () => logs.service(ctx, tessera));
-          if (wanted('hello') && small) await step(results, 'hello.example', size.name, run, () => verify.exampleApi(ctx, tessera));
-        } finally {
-          await stop(tessera.child);
+      // Seeded users are handed out in slots: each contender gets users and tokens never used before.
+      let nextSlot = 1;
+      const slots = (n) => {
+        if (nextSlot + n - 1 > size.users) throw new Error(`${size.name}: ${n} more seeded users wanted, ${size.users - nextSlot + 1} left (fewer --runs?)`);
+        return Array.from({ length: n }, () => nextSlot++);
+      };
+      prepared.at(-1).ctx = { size: size.name, databaseUrl, shared, slots, loginUsers: slots(login.USERS), seededAt: Date.now() };
+    }
+
+    for (let run = 1; run <= RUNS; run++) {
+      const tesseras = [];
+      try {
+        for (const { size, db, ctx } of prepared) {
+          await db.query('CHECKPOINT'); // no checkpoint of the seeding lands in a measured window
+          const tessera = await startTessera(`auth service [${size.name}]`, ctx.databaseUrl, ctx.slots(1)[0]);
+          tesseras.push({ size: size.name, ctx, tessera });
+          results.coldStart.push({ what: 'postgres-migrated', size: size.name, run, ms: tessera.coldStartMs });
+          log(`cold start on the migrated database [${size.name}]: ${tessera.coldStartMs} ms`);
         }
-        // Each floor and the peer alone on the machine (the token and JWKS taken above stay valid).
-        if (wanted('login')) await step(results, 'login.floor', size.name, run, () => login.floor(ctx));
-        if (wanted('refresh')) await step(results, 'refresh.floor', size.name, run, () => refresh.floor(ctx));
-        if (wanted('refresh') && small) await step(results, 'refresh.peer', size.name, run, () => refresh.peer(ctx));
-        if (wanted('refresh') && small) await step(results, 'refresh.bound-http', size.name, run, () => refresh.bound(ctx, 'http'));
-        if (wanted('refresh') && small) await step(results, 'refresh.bound-nest', size.name, run, () => refresh.bound(ctx, 'nest'));
-        if (wanted('me') && small) await step(results, 'me.floor', size.name, run, () => verify.floor(ctx, tessera, true));
-        if (wanted('hello') && small) await step(results, 'hello.floor', size.name, run, () => verify.floor(ctx, tessera, false));
+        const small = tesseras[0];
+        // Per scenario, one group: Tessera at every size, its floors and the peer, measured in turn.
+        const entry = (key, { size, ctx, tessera }, make) => ({ key, size, make: () => make(ctx, tessera) });
+        if (wanted('login')) {
+          await group(results, run, tesseras.flatMap((t) => [entry('login.tessera', t, login.service), entry('login.floor', t, login.floor)]));
+        }
+        if (wanted('refresh')) {
+          await group(results, run, [
+            ...tesseras.flatMap((t) => [entry('refresh.tessera', t, refresh.service), ...(t === small ? [entry('refresh.oauth', t, refresh.oauth)] : []), entry('refresh.floor', t, refresh.floor)]),
+            entry('refresh.peer', small, refresh.peer),
+            entry('refresh.bound-http', small, (ctx) => refresh.bound(ctx, 'http')),
+            entry('refresh.bound-nest', small, (ctx) => refresh.bound(ctx, 'nest')),
+          ]);
+        }
+        if (wanted('me')) await group(results, run, [entry('me.tessera', small, verify.me), entry('me.floor', small, (ctx, tessera) => verify.floor(ctx, tessera, true))]);
+        if (wanted('logs')) await group(results, run, tesseras.map((t) => entry('logs.tessera', t, logs.service)));
+        if (wanted('hello')) await group(results, run, [entry('hello.example', small, verify.exampleApi), entry('hello.floor', small, (ctx, tessera) => verify.floor(ctx, tessera, false))]);
+      } finally {
+        await Promise.all(tesseras.map((t) => stop(t.tessera.child)));
       }
     }
     if (wanted('embedded')) {
@@ -157,7 +188,7 @@ async function main() {
       }
     }
   } finally {
-    await db.end().catch(() => {});
+    await Promise.all(prepared.map((p) => p.db.end().catch(() => {})));
     await cleanup();
   }
   results.machine.loadAfter = loadavg().map((n) => round(n, 2));

@@ -11,7 +11,7 @@
 // both together.
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import pg from 'pg';
-import { ACCESS_TTL_S, REFRESH_TTL_S, sha256, tokenResponse } from '../floors/common.mjs';
+import { ACCESS_TTL_S, POOL_OPTIONS, REFRESH_TTL_S, sha256, tokenResponse } from '../floors/common.mjs';
 
 const ROTATION = `WITH presented AS (
      SELECT t.id, s.id AS session_id, s.user_id, u.roles, LEAST($5::timestamptz, s.expires_at) AS child_expires_at
@@ -36,7 +36,7 @@ const base64url = (value) => Buffer.from(JSON.stringify(value), 'utf8').toString
 
 /** `rotate(presented, client)` → the token response, or null when the token cannot refresh; `end()` closes the pool. */
 export function oneStatementRefresh(databaseUrl, name) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: `tessera-bound-${name}` });
+  const pool = new pg.Pool({ connectionString: databaseUrl, ...POOL_OPTIONS, application_name: `tessera-bound-${name}` });
   const successorKey = randomBytes(32); // the service derives its keys from KEYS_ENCRYPTION_SECRET
   const macKey = randomBytes(32);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -8,6 +8,12 @@ import { generateKeyPair, SignJWT } from 'jose';
 export const ACCESS_TTL_S = 900; // the service's defaults (env.schema.ts)
 export const REFRESH_TTL_S = 604_800;
 export const SESSION_MAX_AGE_S = 2_592_000;
+/**
+ * The pool of every server of the bench's own: Tessera's (apps/auth-service/src/database/data-source.ts,
+ * 10 connections closed after 30 s idle; pg's default closes them after 10 s), so that none
+ * reconnects where Tessera would not between two of its slices (harness.mjs, measureGroup).
+ */
+export const POOL_OPTIONS = { max: 10, idleTimeoutMillis: 30_000 };
 
 export function send(res, status, json) {
   const body = JSON.stringify(json);

@@ -6,9 +6,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
-import { accessTokenSigner, parseJson, REFRESH_TTL_S, serve, SESSION_MAX_AGE_S, tokenResponse } from './common.mjs';
+import { accessTokenSigner, parseJson, POOL_OPTIONS, REFRESH_TTL_S, serve, SESSION_MAX_AGE_S, tokenResponse } from './common.mjs';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'tessera-floor-login' });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, ...POOL_OPTIONS, application_name: 'tessera-floor-login' });
 const sign = await accessTokenSigner();
 
 serve('login', async (req, body) => {

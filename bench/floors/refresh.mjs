@@ -7,9 +7,9 @@
 // Run as a child: DATABASE_URL=postgres://… node bench/floors/refresh.mjs
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { accessTokenSigner, parseJson, REFRESH_TTL_S, serve, sha256, tokenResponse } from './common.mjs';
+import { accessTokenSigner, parseJson, POOL_OPTIONS, REFRESH_TTL_S, serve, sha256, tokenResponse } from './common.mjs';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'tessera-floor-refresh' });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, ...POOL_OPTIONS, application_name: 'tessera-floor-refresh' });
 const successorKey = randomBytes(32); // the service derives its own from KEYS_ENCRYPTION_SECRET
 const sign = await accessTokenSigner();
 

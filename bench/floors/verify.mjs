@@ -5,10 +5,10 @@
 // Run as a child: FLOOR_JWKS='{"keys":[…]}' FLOOR_ISSUER=… FLOOR_AUDIENCE=… [FLOOR_ME=1 DATABASE_URL=…] node bench/floors/verify.mjs
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import pg from 'pg';
-import { serve } from './common.mjs';
+import { POOL_OPTIONS, serve } from './common.mjs';
 
 const me = process.env.FLOOR_ME === '1';
-const pool = me ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'tessera-floor-me' }) : null;
+const pool = me ? new pg.Pool({ connectionString: process.env.DATABASE_URL, ...POOL_OPTIONS, application_name: 'tessera-floor-me' }) : null;
 const jwks = createLocalJWKSet(JSON.parse(process.env.FLOOR_JWKS));
 const options = {
   issuer: process.env.FLOOR_ISSUER, audience: process.env.FLOOR_AUDIENCE, algorithms: ['RS256'], typ: 'at+jwt',

@@ -9,8 +9,8 @@ import { PASSWORD } from '../seed.mjs';
 import { tesseraEnv } from './tessera.mjs';
 
 const USERS = QUICK ? 8 : 32;
-// Sessions per user: the refresh pool must outlast what autocannon drops (a request built before
-// the first is sent, the requests in flight when a window ends: up to 4 × 16 per measurement).
+// Sessions per user: the refresh pool must outlast what autocannon drops (the requests in flight
+// when it stops and those built to be sent next: up to 2 × 16 per measurement).
 const LOGINS = 8;
 
 export async function run() {

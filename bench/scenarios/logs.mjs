@@ -1,6 +1,7 @@
 // The security-log page an admin reads: GET /api/admin/security-logs filtered by one event type
 // over 7 days in the middle of the seeded period, a page of 50, with the bootstrap admin's token.
-import { expectCall, measure } from '../harness.mjs';
+// A contender of the group bench/run.mjs measures in turn (harness.mjs, measureGroup).
+import { expectCall } from '../harness.mjs';
 import { EVENT_DAYS } from '../seed.mjs';
 import { ADMIN } from './tessera.mjs';
 
@@ -12,5 +13,5 @@ export async function service(ctx, tessera) {
   const path = `/api/admin/security-logs?${query}`;
   const page = await expectCall(200, tessera.port, 'GET', path, undefined, { authorization: `Bearer ${token}` });
   if (page.items?.length !== 50) throw new Error(`log page: ${page.items?.length} items, not 50`);
-  return measure(tessera.child.pid, { url: `http://127.0.0.1:${tessera.port}${path}`, headers: { authorization: `Bearer ${token}` } }, 200);
+  return { pid: tessera.child.pid, options: { url: `http://127.0.0.1:${tessera.port}${path}`, headers: { authorization: `Bearer ${token}` } }, expected: 200 };
 }
