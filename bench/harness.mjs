@@ -254,7 +254,7 @@ const percentile = (sorted, q) => round(sorted[Math.min(sorted.length - 1, Math.
  * to the next on shared hosts, and contenders measured minutes apart took that drift into their
  * ratios (the same floor answered 7,200 and 12,400 requests/s in two runs of one hour). In turn,
  * every contender sees the same drift. But a server that waited idle through the others' slices
- * answers slower at first: Tessera, loaded 2 s after 20 s idle, answered 20–30 % fewer refreshes
+ * answers slower at first: Tessera, loaded 2 s after 20 s idle, answered 21–31 % fewer refreshes
  * than after 1 s idle, and as many once loaded 2 s before (three rounds each). So each slice is
  * one load of REWARM_S + SLICE_S seconds, whose last SLICE_S are measured; a pause before it lets
  * the work the previous slice left behind (the security-log sealer's next batch, 1 s later;
@@ -312,7 +312,6 @@ export async function measureGroup(contenders, seconds = DURATION_S) {
     t.good += countOf(r.statuses, (code) => code === c.expected);
     for (const [code, count] of Object.entries(r.statuses)) t.statuses[code] = (t.statuses[code] ?? 0) + count;
     for (const ms of r.times) t.times.push(ms);
-    if (process.env.BENCH_SLICES_LOG === '1') console.log(`  contender ${i + 1}: ${countOf(r.statuses, (code) => code === c.expected) / window}/s`);
   };
   if (slices === 1) {
     for (let i = 0; i < contenders.length; i++) await load(i, WARMUP_S, seconds, true);

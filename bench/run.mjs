@@ -133,7 +133,8 @@ async function main() {
       const events = await seedEvents(db, size.events, size.users);
       log(`${size.name}: seeded ${size.events} security events in ${events.ms} ms (insert ${events.insertMs} ms, then VACUUM ANALYZE)`);
       results.seeding.push({ size: size.name, users: size.users, events: size.events, usersMs: users.ms, eventsMs: events.ms, eventsInsertMs: events.insertMs });
-      // Seeded users are handed out in slots: each contender gets users and tokens never used before.
+      // Seeded users are handed out in slots: each refresh contender gets tokens never used before;
+      // the login contenders share the first login.USERS users (scenarios/login.mjs).
       let nextSlot = 1;
       const slots = (n) => {
         if (nextSlot + n - 1 > size.users) throw new Error(`${size.name}: ${n} more seeded users wanted, ${size.users - nextSlot + 1} left (fewer --runs?)`);

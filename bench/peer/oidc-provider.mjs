@@ -13,6 +13,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 import pg from 'pg';
+import { POOL_OPTIONS } from '../floors/common.mjs';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) throw new Error('DATABASE_URL is required');
@@ -24,9 +25,8 @@ const ACCESS_TTL = 900; // Tessera's defaults: access 15 min, refresh 7 days
 const REFRESH_TTL = 604_800;
 const MAX_MINT = 10_000;
 
-// Like Tessera's pool (10 connections closed after 30 s idle; pg's default: 10 s), so that the peer
-// does not reconnect where Tessera would not between two of its slices in the bench (harness.mjs).
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, idleTimeoutMillis: 30_000 });
+// Like Tessera's pool, as every server of the bench's own (floors/common.mjs).
+const pool = new pg.Pool({ connectionString: DATABASE_URL, ...POOL_OPTIONS });
 
 await pool.query(`CREATE TABLE IF NOT EXISTS oidc_payloads (
   id text, model text, payload jsonb NOT NULL, grant_id text, user_code text, uid text,

@@ -6,8 +6,9 @@ import { ROOT, startContender } from '../harness.mjs';
 import { PASSWORD, seededEmail } from '../seed.mjs';
 
 // Users logged in round robin: no two of the 16 connections wait on one user's row lock. The same
-// users for every login contender (a login adds a session and changes nothing a login reads), so
-// that the seeded users and refresh tokens left last the refresh contenders (run.mjs).
+// users for every login contender, so that the seeded users and refresh tokens left last the
+// refresh contenders (run.mjs). Each login adds a session that the user's next login reads (the
+// 100-session cap): about three per user per run, a few rows more by the third run, for both sizes.
 export const USERS = 1000;
 
 function load(port, slots) {
