@@ -5,7 +5,7 @@
 import argon2 from 'argon2';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, round } from './harness.mjs';
+import { ROOT, round, USER_AGENT } from './harness.mjs';
 
 export const PASSWORD = 'bench passphrase 2026 tessera';
 
@@ -52,9 +52,9 @@ export async function seedUsers(db, n, hashParams) {
   );
   await db.query(
     `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent)
-     SELECT ${uuid('s', 'g')}, ${uuid('u', 'g')}, now() - interval '1 hour', now() - interval '1 hour', now() + interval '29 days', '10.1.' || (g / 250 % 250) || '.' || (g % 250 + 1), 'bench'
+     SELECT ${uuid('s', 'g')}, ${uuid('u', 'g')}, now() - interval '1 hour', now() - interval '1 hour', now() + interval '29 days', '10.1.' || (g / 250 % 250) || '.' || (g % 250 + 1), $3
        FROM generate_series($1::int, $2::int) AS g`,
-    [from, n],
+    [from, n, USER_AGENT],
   );
   await db.query(
     `INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at)
@@ -101,16 +101,17 @@ export async function seedEvents(db, n, users) {
     : [];
   for (const { indexname } of rebuild) await db.query(`DROP INDEX ${indexname}`);
   // One random() per row (r), split into independent-enough parts; the user is one of the seeded
-  // ones (a few busy accounts, a long tail), so a filter by user finds real accounts.
+  // ones (a few busy accounts, a long tail), so a filter by user finds real accounts. The rows have
+  // the size of the service's own: the load's User-Agent (harness.mjs), a request id as long as a UUID.
   await db.query(
     `INSERT INTO security_logs (event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac, seq, chain)
      SELECT t.type,
             CASE WHEN t.type IN ('rate_limited', 'signing_key_rotated') THEN NULL ELSE ${uuid('u', 'r.u')} END,
             CASE WHEN t.type LIKE 'login%' OR t.type = 'rate_limited' THEN 'user' || r.u || '@bench.example.com' END,
             CASE WHEN t.type = 'signing_key_rotated' THEN NULL ELSE '10.0.' || (r.i / 250) || '.' || (r.i % 250 + 1) END,
-            'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+            $7::text,
             CASE WHEN t.type IN ('login_success', 'token_refreshed', 'logout') THEN ${uuid('s', 'r.u')} END,
-            'seed' || g,
+            'seed-' || lpad(g::text, 31, '0'),
             CASE WHEN t.type = 'login_failure' THEN '{"reason":"invalid_credentials"}'::jsonb ELSE '{}'::jsonb END,
             now() - interval '${EVENT_DAYS} days' + (g - $2::int) * $4::float8 * interval '1 millisecond',
             sha256(int8send(g)), $1::bigint + g - $2::int + 1, sha256(int8send(-g))
@@ -118,7 +119,7 @@ export async function seedEvents(db, n, users) {
       CROSS JOIN LATERAL (SELECT 1 + floor($5::int * x ^ 2)::int AS u, floor(5000 * (x * 7919 - floor(x * 7919)))::int AS i, x * 104729 - floor(x * 104729) AS k
                             FROM (SELECT random() AS x WHERE g > 0 OFFSET 0) AS s) AS r
       CROSS JOIN LATERAL (SELECT ($6::text[])[1 + floor(15 * r.k ^ 2.5)::int] AS type OFFSET 0) AS t`,
-    [offset, have + 1, n, spacingMs, Math.max(1, users - 1), TYPES],
+    [offset, have + 1, n, spacingMs, Math.max(1, users - 1), TYPES, USER_AGENT],
   );
   if (rebuild.length) {
     await db.query(`SET LOCAL maintenance_work_mem = '512MB'`);
