@@ -479,12 +479,18 @@ describe.each(ALGORITHMS.flatMap((alg) => SIGNATURE_CHECKS.map((check) => [alg, 
       ['empty algorithms', { algorithms: [] }],
       ['algorithm none', { algorithms: ['none' as SigningAlgorithm] }],
       ['invalid currentDate', { currentDate: new Date(Number.NaN) }],
+      ['signatureCheck "Pool"', { signatureCheck: 'Pool' as VerifyTokenOptions['signatureCheck'] }],
+      ['signatureCheck "thread"', { signatureCheck: 'thread' as VerifyTokenOptions['signatureCheck'] }],
     ])('%s throws a TypeError, even for a bad token', async (_name, options) => {
       await expect(verify('not.a.token', options)).rejects.toThrow(TypeError);
     });
 
     it.each([0, 60])('clockTolerance %p is accepted', async (clockTolerance) => {
       await expect(verify(await valid(ctx), { clockTolerance })).resolves.toEqual(CLAIMS);
+    });
+
+    it.each(['pool', 'inline'] as const)('signatureCheck %p is accepted', async (signatureCheck) => {
+      await expect(verify(await valid(ctx), { signatureCheck })).resolves.toEqual(CLAIMS);
     });
   });
 });

@@ -124,7 +124,7 @@ function decodeJsonSegment(segment: string): JsonObject {
 }
 
 /** A bad configuration is a programming error, not a bad token: a TypeError or RangeError. */
-function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, currentDate, isRevoked }: VerifyTokenOptions): number {
+function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, currentDate, isRevoked, signatureCheck }: VerifyTokenOptions): number {
   if (!isText(issuer) || !isText(audience)) throw new TypeError('verifyAccessToken: issuer and audience must be non-empty strings');
   if (!Array.isArray(algorithms) || !algorithms.length || !algorithms.every((a) => ALGORITHMS.includes(a))) {
     throw new TypeError(`verifyAccessToken: algorithms must be a non-empty list of ${ALGORITHMS.join(', ')}`);
@@ -134,6 +134,10 @@ function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, curren
   const validDate = currentDate === undefined || (currentDate instanceof Date && Number.isFinite(currentDate.getTime()));
   if (!validDate) throw new TypeError('verifyAccessToken: currentDate must be a valid Date');
   if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new TypeError('verifyAccessToken: isRevoked must be a function');
+  // A misspelt value must not quietly mean the default.
+  if (signatureCheck !== undefined && signatureCheck !== 'pool' && signatureCheck !== 'inline') {
+    throw new TypeError(`verifyAccessToken: signatureCheck must be 'pool' or 'inline'`);
+  }
   return clockTolerance;
 }
 
