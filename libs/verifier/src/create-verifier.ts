@@ -1,6 +1,6 @@
 import { remoteKeyResolver } from './remote-key-set';
 import { RevocationFeed, RevocationFeedOptions } from './revocation-feed';
-import { AccessTokenClaims, SigningAlgorithm, verifyAccessToken } from './verify-token';
+import { AccessTokenClaims, isSignatureCheck, SignatureCheck, SigningAlgorithm, verifyAccessToken } from './verify-token';
 
 /** What a resource service knows of its issuer: fixed by configuration, never read from a token. */
 export interface VerifierOptions {
@@ -24,7 +24,7 @@ export interface VerifierOptions {
    * `'inline'`: on the main thread, for a service whose pool is taken by long jobs of its own
    * (password hashing, big file reads). See VerifyTokenOptions.signatureCheck.
    */
-  signatureCheck?: 'pool' | 'inline';
+  signatureCheck?: SignatureCheck;
 }
 
 /** A configured verifier; `close()` stops its revocation feed. */
@@ -57,7 +57,7 @@ function jwksUrl(value: string | URL): URL {
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const { issuer, audience, clockTolerance = DEFAULT_CLOCK_TOLERANCE, signatureCheck = 'pool' } = options;
-  if (signatureCheck !== 'pool' && signatureCheck !== 'inline') throw new TypeError(`createVerifier: signatureCheck must be 'pool' or 'inline'`);
+  if (!isSignatureCheck(signatureCheck)) throw new TypeError(`createVerifier: signatureCheck must be 'pool' or 'inline'`);
   const algorithms = options.algorithms ?? JWKS_ALGORITHMS;
   if (!Array.isArray(algorithms) || !algorithms.length || !algorithms.every((a) => JWKS_ALGORITHMS.includes(a))) {
     throw new TypeError(`createVerifier: algorithms must be a non-empty list of ${JWKS_ALGORITHMS.join(', ')}`);

@@ -41,8 +41,12 @@ export interface VerifyTokenOptions {
    * calling thread, for a process whose pool is busy with other long jobs (Tessera's own, where
    * argon2 hashes take it for tens of milliseconds each). HS256 is always checked inline.
    */
-  signatureCheck?: 'pool' | 'inline';
+  signatureCheck?: SignatureCheck;
 }
+
+/** Where a signature may be checked (VerifyTokenOptions.signatureCheck); createVerifier accepts the same. */
+export type SignatureCheck = 'pool' | 'inline';
+export const isSignatureCheck = (value: unknown): value is SignatureCheck => value === 'pool' || value === 'inline';
 
 /** A key to verify with: a public key (RS256, ES256, EdDSA) or the HS256 secret (signature.ts). */
 export type VerificationKey = CryptoKey | KeyObject | Uint8Array;
@@ -135,9 +139,7 @@ function checkOptions({ issuer, audience, algorithms, clockTolerance = 0, curren
   if (!validDate) throw new TypeError('verifyAccessToken: currentDate must be a valid Date');
   if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new TypeError('verifyAccessToken: isRevoked must be a function');
   // A misspelt value must not quietly mean the default.
-  if (signatureCheck !== undefined && signatureCheck !== 'pool' && signatureCheck !== 'inline') {
-    throw new TypeError(`verifyAccessToken: signatureCheck must be 'pool' or 'inline'`);
-  }
+  if (signatureCheck !== undefined && !isSignatureCheck(signatureCheck)) throw new TypeError(`verifyAccessToken: signatureCheck must be 'pool' or 'inline'`);
   return clockTolerance;
 }
 
