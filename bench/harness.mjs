@@ -26,11 +26,11 @@ export const CONNECTIONS = 16;
 /**
  * The User-Agent of every request the load sends, and of the seeded sessions and security events
  * (seed.mjs): the history and the load come from one population of clients. Without it, autocannon
- * sends none, and each new `token_refreshed` row was 25 bytes smaller than the seeded ones: small
- * enough to go into the room left at the end of an old page of the security log, which the
- * seeding's VACUUM had recorded in the free-space map. At 10⁵ users and 10⁶ events a refresh then
- * touched a new page of the log (a full-page image in the WAL) 0.35 times per refresh; with the
- * same User-Agent, 0.01 times (scratch measurement with pg_walinspect, README).
+ * sends none, and each new `token_refreshed` row was about 20–25 bytes smaller than the seeded ones:
+ * small enough to go into the room left at the end of an old page of the security log, which the
+ * free-space map knew of. At 10⁵ users and 10⁶ events a refresh then touched a new page of the log
+ * (a full-page image in the WAL) 0.35–0.57 times; with the same User-Agent, 0.01 times (scratch
+ * measurements with pg_walinspect, README).
  */
 export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 export const QUICK = process.argv.includes('--quick');
