@@ -18,7 +18,12 @@ export function argon2Defaults() {
   return params;
 }
 
-/** The seeded user g: its address, and the refresh token its seeded session starts with. */
+/**
+ * The seeded user g: its address, and the refresh token its seeded session starts with. A seeded
+ * token has the shape of a token the previous versions issued (no row id in it), so its row is
+ * found by hash (lookup_by_hash, the column's default); its first refresh, in the warm-up, takes the
+ * service's locked path, and its successors carry their row id, as every token the service issues.
+ */
 export const seededEmail = (g) => `user${g}@bench.example.com`;
 export const seededToken = (g) => `rt_seed_${g}`;
 

@@ -66,7 +66,7 @@ describe('browser cookie mode on an http issuer (SPEC §2)', () => {
   it('login puts the refresh token only in an HttpOnly, SameSite=Strict cookie on /api/auth that lives refresh_expires_in', async () => {
     const { res, cookie, body } = await cookieLogin(service);
     expect(cookie.name).toBe('tessera_refresh');
-    expect(cookie.value).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
+    expect(cookie.value).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
     expect(cookie.attributes).toEqual({ 'max-age': String(body.refresh_expires_in), path: '/api/auth', httponly: true, samesite: 'Strict' });
     expect(body.refresh_expires_in).toBe(604800);
     expect(body.access_token).toEqual(expect.any(String));

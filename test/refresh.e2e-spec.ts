@@ -1,10 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { LookUpRefreshTokensById1764600000000 } from '../apps/auth-service/src/database/migrations/1764600000000-LookUpRefreshTokensById';
+import { DataKeys } from '../apps/auth-service/src/keys/data-keys.service';
 import { RunningService, startAuthService } from './support/auth-service';
 import { claimsOf, newSession, refresh, TokenPair } from './support/flows';
 import { call, STRONG_PASSWORD } from './support/http';
 import { NO_RATE_LIMITS, usingPostgres } from './support/test-env';
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
+
+// A refresh token is rt_ + base64url(row id ‖ session id ‖ user id ‖ 256 bits): the ids are public,
+// only the SHA-256 of the whole string proves it. The attacks below hold a token's public parts.
+const bytesOf = (token: string) => Buffer.from(token.slice(3), 'base64url');
+const tokenOf = (bytes: Buffer) => `rt_${bytes.toString('base64url')}`;
+const ID = 0;
+const SESSION = 16;
+const SECRET = 48;
+const uuidHex = (uuid: unknown) => Buffer.from((uuid as string).replace(/-/g, ''), 'hex');
 
 async function sessionRevoked(service: RunningService, sid: string): Promise<boolean> {
   const [row] = await service.dataSource.query(`SELECT revoked_at FROM sessions WHERE id = $1`, [sid]);
@@ -25,7 +36,7 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
     const second = res.body;
-    expect(second.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
+    expect(second.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(second.access_token).not.toBe(first.access_token);
     expect(claimsOf(second.access_token).sid).toBe(claimsOf(first.access_token).sid);
@@ -125,33 +136,120 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect((await refresh(service.url, b.refresh_token)).body.reason).toBe('session_expired');
   });
 
-  it('refuses a token whose named owner was changed, and rotates one issued before tokens named their owner', async () => {
-    // A token names its session and user (one-statement rotation), but only the hash of the whole
-    // string finds a row: another owner written into a live token makes an unknown token.
+  const reuseEvents = async (sid: string) =>
+    (await service.dataSource.query(`SELECT 1 FROM security_logs WHERE event_type = 'refresh_token_reuse_detected' AND session_id = $1`, [sid])).length;
+
+  it('carries its row id, and refuses a token whose named owner was changed', async () => {
     const a = await newSession(service.url);
+    const [row] = await service.dataSource.query(`SELECT id, lookup_by_hash FROM refresh_tokens WHERE session_id = $1`, [claimsOf(a.access_token).sid]);
+    expect(bytesOf(a.refresh_token).subarray(ID, SESSION).toString('hex')).toBe(row.id.replace(/-/g, ''));
+    expect(row.lookup_by_hash).toBe(false);
     const other = await newSession(service.url);
-    const bytes = Buffer.from(a.refresh_token.slice(3), 'base64url');
-    Buffer.from((claimsOf(other.access_token).sid as string).replace(/-/g, ''), 'hex').copy(bytes, 0);
-    const forged = await refresh(service.url, `rt_${bytes.toString('base64url')}`);
+    const bytes = bytesOf(a.refresh_token);
+    uuidHex(claimsOf(other.access_token).sid).copy(bytes, SESSION);
+    const forged = await refresh(service.url, tokenOf(bytes));
     expect(forged.status).toBe(401);
     expect(forged.body.reason).toBe('unknown');
     expect((await refresh(service.url, other.refresh_token)).status).toBe(200);
     expect((await refresh(service.url, a.refresh_token)).status).toBe(200);
+  });
 
-    // A token of the earlier shape (rt_ + 43 characters, no owner) still refreshes, and its
-    // successor names its owner; reusing it is still reuse.
+  it('refuses a live token\'s row id with another secret as unknown: nothing revoked, the token still refreshes', async () => {
+    const a = await newSession(service.url);
+    const sid = claimsOf(a.access_token).sid as string;
+    const bytes = bytesOf(a.refresh_token);
+    bytes.fill(0x41, SECRET);
+    for (const forged of [tokenOf(bytes), tokenOf(Buffer.concat([bytes.subarray(0, SECRET), randomBytes(32)]))]) {
+      const res = await refresh(service.url, forged);
+      expect(res.status).toBe(401);
+      expect(res.body.reason).toBe('unknown');
+      expect((await call(service.url, 'POST', '/api/auth/logout', { json: { refresh_token: forged } })).status).toBe(204);
+    }
+    expect(await sessionRevoked(service, sid)).toBe(false);
+    expect((await refresh(service.url, a.refresh_token)).status).toBe(200);
+  });
+
+  it('refuses a used token\'s row id with another secret as unknown, not as reuse: a public id cannot revoke a session', async () => {
+    const a = await newSession(service.url);
+    const sid = claimsOf(a.access_token).sid as string;
+    const next = (await refresh(service.url, a.refresh_token)).body;
+    const bytes = bytesOf(a.refresh_token);
+    bytes.fill(0x42, SECRET);
+    const res = await refresh(service.url, tokenOf(bytes));
+    expect(res.status).toBe(401);
+    expect(res.body.reason).toBe('unknown');
+    expect(await sessionRevoked(service, sid)).toBe(false);
+    expect(await reuseEvents(sid)).toBe(0);
+    expect((await refresh(service.url, next.refresh_token)).status).toBe(200);
+  });
+
+  it('refuses a token spliced from two: one token\'s row id with another\'s secret', async () => {
+    const victim = await newSession(service.url);
+    const attacker = await newSession(service.url);
+    const spliced = Buffer.concat([bytesOf(victim.refresh_token).subarray(0, SECRET), bytesOf(attacker.refresh_token).subarray(SECRET)]);
+    const res = await refresh(service.url, tokenOf(spliced));
+    expect(res.body.reason).toBe('unknown');
+    const swapped = Buffer.concat([bytesOf(attacker.refresh_token).subarray(0, SESSION), bytesOf(victim.refresh_token).subarray(SESSION)]);
+    expect((await refresh(service.url, tokenOf(swapped))).body.reason).toBe('unknown');
+    expect((await refresh(service.url, victim.refresh_token)).status).toBe(200);
+    expect((await refresh(service.url, attacker.refresh_token)).status).toBe(200);
+  });
+
+  it('rotates tokens of both earlier shapes (found by hash alone), and their successors carry their row id', async () => {
+    // As the previous versions issued them: rt_ + 43 characters (no owner), and rt_ + 86 (session
+    // id, user id, 256 bits). Their rows were written before the migration, which marked them
+    // lookup_by_hash.
+    for (const shape of ['random', 'owner'] as const) {
+      const b = await newSession(service.url);
+      const { sid, sub } = claimsOf(b.access_token) as { sid: string; sub: string };
+      const legacy =
+        shape === 'random' ? `rt_${Buffer.alloc(32, 7).toString('base64url')}` : tokenOf(Buffer.concat([uuidHex(sid), uuidHex(sub), Buffer.alloc(32, 9)]));
+      await service.dataSource.query(`UPDATE refresh_tokens SET token_hash = $1, lookup_by_hash = true WHERE token_hash = $2`, [sha256(legacy), sha256(b.refresh_token)]);
+      const rotated = await refresh(service.url, legacy);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
+      const [successor] = await service.dataSource.query(`SELECT id, lookup_by_hash FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [sid]);
+      expect(bytesOf(rotated.body.refresh_token).subarray(ID, SESSION).toString('hex')).toBe(successor.id.replace(/-/g, ''));
+      expect(bytesOf(rotated.body.refresh_token).subarray(SESSION, SECRET).toString('hex')).toBe(`${sid}${sub}`.replace(/-/g, ''));
+      expect(successor.lookup_by_hash).toBe(false);
+      expect(claimsOf(rotated.body.access_token).sid).toBe(sid);
+      expect((await refresh(service.url, rotated.body.refresh_token)).status).toBe(200);
+      expect((await refresh(service.url, legacy)).body.reason).toBe('reused');
+      expect(await sessionRevoked(service, sid)).toBe(true);
+    }
+  });
+
+  it('migration: a token row written before LookUpRefreshTokensById is found by its hash after it', async () => {
     const b = await newSession(service.url);
     const sid = claimsOf(b.access_token).sid as string;
-    const legacy = `rt_${Buffer.alloc(32, 7).toString('base64url')}`;
-    await service.dataSource.query(`UPDATE refresh_tokens SET token_hash = $1 WHERE token_hash = $2`, [sha256(legacy), sha256(b.refresh_token)]);
+    const legacy = `rt_${randomBytes(32).toString('base64url')}`;
+    const runner = service.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new LookUpRefreshTokensById1764600000000().down(runner);
+      // As the previous version wrote it: no lookup_by_hash column to name.
+      await runner.query(`UPDATE refresh_tokens SET token_hash = $1 WHERE session_id = $2`, [sha256(legacy), sid]);
+      await new LookUpRefreshTokensById1764600000000().up(runner);
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+    const [row] = await service.dataSource.query(`SELECT lookup_by_hash FROM refresh_tokens WHERE session_id = $1`, [sid]);
+    expect(row.lookup_by_hash).toBe(true);
     const rotated = await refresh(service.url, legacy);
     expect(rotated.status).toBe(200);
-    expect(rotated.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
-    expect(Buffer.from(rotated.body.refresh_token.slice(3), 'base64url').subarray(0, 16).toString('hex')).toBe(sid.replace(/-/g, ''));
-    expect(claimsOf(rotated.body.access_token).sid).toBe(sid);
+    expect(rotated.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
+    // Every token issued since (by the other tests here) is still found by its row id.
     expect((await refresh(service.url, rotated.body.refresh_token)).status).toBe(200);
-    expect((await refresh(service.url, legacy)).body.reason).toBe('reused');
-    expect(await sessionRevoked(service, sid)).toBe(true);
+  });
+
+  it('finds an earlier-shape token only among rows marked for lookup by hash', async () => {
+    const b = await newSession(service.url);
+    const legacy = `rt_${Buffer.alloc(32, 11).toString('base64url')}`;
+    // A row written by this version (lookup_by_hash false) whose hash somehow matched an earlier-shape string is not found by it.
+    await service.dataSource.query(`UPDATE refresh_tokens SET token_hash = $1 WHERE token_hash = $2`, [sha256(legacy), sha256(b.refresh_token)]);
+    expect((await refresh(service.url, legacy)).body.reason).toBe('unknown');
   });
 
   it('writes exactly one token_refreshed event per rotation, with the session and user, and none for a failure', async () => {
@@ -224,6 +322,33 @@ describe('refresh rotation with the default grace (10 s)', () => {
     const late = await refresh(service.url, first.refresh_token);
     expect(late.body.reason).toBe('reused');
     expect(await sessionRevoked(service, sid as string)).toBe(true);
+  });
+
+  it('hands out again, inside the window, a successor the previous version issued (tokens without their row id)', async () => {
+    // As the previous version left a session: its parent used a second ago, and the successor it
+    // derived from it (session id ‖ user id ‖ HMAC of the parent), both of the earlier shape.
+    const first = await newSession(service.url);
+    const { sid, sub } = claimsOf(first.access_token) as { sid: string; sub: string };
+    const owner = Buffer.concat([uuidHex(sid), uuidHex(sub)]);
+    const parent = tokenOf(Buffer.concat([owner, randomBytes(32)]));
+    const key = service.app.get(DataKeys).key('refresh-successor');
+    const successor = tokenOf(Buffer.concat([owner, createHmac('sha256', key).update(parent).digest()]));
+    // TypeORM answers an UPDATE … RETURNING with [rows, count].
+    const [[row]] = await service.dataSource.query(
+      `UPDATE refresh_tokens SET token_hash = $1, lookup_by_hash = true, used_at = now() - interval '1 second' WHERE token_hash = $2 RETURNING id, expires_at`,
+      [sha256(parent), sha256(first.refresh_token)],
+    );
+    await service.dataSource.query(
+      `INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES (gen_random_uuid(), $1, $2, $3, now() - interval '1 second', $4)`,
+      [sid, row.id, sha256(successor), row.expires_at],
+    );
+    const retry = await refresh(service.url, parent);
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).toBe(successor);
+    expect(await sessionRevoked(service, sid)).toBe(false);
+    const next = await refresh(service.url, successor);
+    expect(next.status).toBe(200);
+    expect(next.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
   });
 
   it('treats a retry after the window as reuse', async () => {

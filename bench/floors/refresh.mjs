@@ -3,7 +3,9 @@
 // last_used_at), the fewest round trips a careful engineer would write, five on one pooled
 // connection: BEGIN; SELECT … FOR UPDATE (token joined to its session and user); UPDATE (the
 // parent, and the session in the same statement); INSERT (the successor); COMMIT. Then an RS256
-// access token. No framework, no security-log row.
+// access token. No framework, no security-log row. Its tokens are found by hash alone, through a
+// unique index over every token's hash (the partial index refresh_tokens_hash_lookup_key, which
+// holds every row the floor writes: it leaves lookup_by_hash at its default), as a naive design does.
 // Run as a child: DATABASE_URL=postgres://… node bench/floors/refresh.mjs
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -21,7 +23,7 @@ async function rotate(presented) {
     const { rows: [row] } = await client.query(
       `SELECT t.id, t.used_at, t.expires_at, s.id AS session_id, s.user_id, s.revoked_at, s.expires_at AS session_expires_at, u.roles, u.disabled_at
          FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
-        WHERE t.token_hash = $1 FOR UPDATE OF t, s`,
+        WHERE t.token_hash = $1 AND t.lookup_by_hash FOR UPDATE OF t, s`,
       [sha256(presented)],
     );
     // The service revokes the family on a reuse; the benchmark never presents a used token.

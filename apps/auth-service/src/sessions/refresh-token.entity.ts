@@ -24,4 +24,11 @@ export class RefreshToken {
 
   @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
   usedAt: Date | null;
+
+  /**
+   * Whether the row is found by its hash alone: tokens issued before tokens carried their row's id
+   * (refresh-token.ts). Every token issued now is found by id, and written with false.
+   */
+  @Column({ name: 'lookup_by_hash', type: 'boolean', default: true })
+  lookupByHash: boolean;
 }

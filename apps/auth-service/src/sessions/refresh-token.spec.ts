@@ -1,36 +1,62 @@
 import { randomUUID } from 'node:crypto';
-import { claimedOwner, deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
+import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId } from './refresh-token';
 
 const owner = { sessionId: randomUUID(), userId: randomUUID() };
+const CURRENT = /^rt_[A-Za-z0-9_-]{107}$/;
 
 describe('refresh tokens (SPEC §4)', () => {
-  it('are rt_ + base64url of the owner and 256 random bits', () => {
-    const token = generateRefreshToken(owner);
-    expect(token).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
+  it('are rt_ + base64url of their row id, the owner and 256 random bits', () => {
+    const id = newRefreshTokenId();
+    const token = generateRefreshToken(id, owner);
+    expect(token).toMatch(CURRENT);
     const bytes = Buffer.from(token.slice(3), 'base64url');
-    expect(bytes).toHaveLength(64);
-    expect(new Set(Array.from({ length: 1000 }, () => generateRefreshToken(owner).slice(3 + 43))).size).toBe(1000);
+    expect(bytes).toHaveLength(80);
+    expect(bytes.subarray(0, 16).toString('hex')).toBe(id.replace(/-/g, ''));
+    // The last 32 bytes (from character 3 + 64 on, 48 bytes being 64 characters) differ every time.
+    expect(new Set(Array.from({ length: 1000 }, () => generateRefreshToken(id, owner).slice(3 + 64))).size).toBe(1000);
   });
 
-  it('name their owner, and only a token of exactly that shape names one', () => {
-    expect(claimedOwner(generateRefreshToken(owner))).toEqual(owner);
-    const token = generateRefreshToken(owner);
-    for (const other of ['', 'rt_', token.slice(0, -1), `${token}A`, `xx_${token.slice(3)}`, `rt_${'A'.repeat(43)}`, `rt_${'!'.repeat(86)}`, `rt_${'A'.repeat(85)}=`]) {
-      expect(claimedOwner(other)).toBeNull();
+  it('get time-ordered row ids (UUIDv7), so new rows append to the indexes on id', () => {
+    const ids = Array.from({ length: 1000 }, newRefreshTokenId);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+  });
+
+  it('name their row and owner, and only a token of exactly that shape names them', () => {
+    const id = newRefreshTokenId();
+    const token = generateRefreshToken(id, owner);
+    expect(claimOf(token)).toEqual({ id, owner });
+    const earlier = deriveSuccessorToken(token, null, owner, Buffer.alloc(32, 1)); // the shape before row ids: owner and secret
+    expect(earlier).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
+    for (const other of ['', 'rt_', token.slice(0, -1), `${token}A`, `xx_${token.slice(3)}`, earlier, `rt_${'A'.repeat(43)}`, `rt_${'!'.repeat(107)}`, `rt_${'A'.repeat(106)}=`]) {
+      expect(claimOf(other)).toBeNull();
     }
   });
 
-  it('refuse to be made for an owner that is not two UUIDs', () => {
-    expect(() => generateRefreshToken({ sessionId: 'x', userId: owner.userId })).toThrow();
+  it('are looked up by row id and hash when they carry an id, by hash alone otherwise', () => {
+    const id = newRefreshTokenId();
+    const token = generateRefreshToken(id, owner);
+    expect(lookupOf(token)).toEqual({ id, hash: hashRefreshToken(token) });
+    for (const other of ['rt_seed_1', `rt_${'A'.repeat(43)}`, deriveSuccessorToken(token, null, owner, Buffer.alloc(32, 1)), 'anything']) {
+      expect(lookupOf(other)).toEqual({ id: null, hash: hashRefreshToken(other) });
+    }
   });
 
-  it('derive the same successor from the same parent, owner and key; another under another key', () => {
-    const parent = generateRefreshToken(owner);
+  it('refuse to be made for an id or owner that is not a UUID', () => {
+    expect(() => generateRefreshToken(newRefreshTokenId(), { sessionId: 'x', userId: owner.userId })).toThrow();
+    expect(() => generateRefreshToken('x', owner)).toThrow();
+  });
+
+  it('derive the same successor from the same parent, id, owner and key; another under another key or id', () => {
+    const parent = generateRefreshToken(newRefreshTokenId(), owner);
+    const id = newRefreshTokenId();
     const key = Buffer.alloc(32, 1);
-    expect(deriveSuccessorToken(parent, owner, key)).toBe(deriveSuccessorToken(parent, owner, key));
-    expect(deriveSuccessorToken(parent, owner, key)).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
-    expect(claimedOwner(deriveSuccessorToken(parent, owner, key))).toEqual(owner);
-    expect(deriveSuccessorToken(parent, owner, Buffer.alloc(32, 2))).not.toBe(deriveSuccessorToken(parent, owner, key));
+    expect(deriveSuccessorToken(parent, id, owner, key)).toBe(deriveSuccessorToken(parent, id, owner, key));
+    expect(deriveSuccessorToken(parent, id, owner, key)).toMatch(CURRENT);
+    expect(claimOf(deriveSuccessorToken(parent, id, owner, key))).toEqual({ id, owner });
+    expect(deriveSuccessorToken(parent, id, owner, Buffer.alloc(32, 2))).not.toBe(deriveSuccessorToken(parent, id, owner, key));
+    expect(deriveSuccessorToken(parent, newRefreshTokenId(), owner, key).slice(3 + 64)).toBe(deriveSuccessorToken(parent, id, owner, key).slice(3 + 64));
   });
 
   it('hash any string to 32 bytes (an odd input is simply unknown)', () => {

@@ -5,7 +5,7 @@ import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { PublicUser, publicUserFromRow } from '../users/user.entity';
 import { SECURITY_LOG_COLUMNS, securityLogParams, securityLogPlaceholders, SecurityLogRow } from '../security-log/security-log.repository';
-import type { TokenOwner } from './refresh-token';
+import type { TokenClaim, TokenLookup } from './refresh-token';
 import { prepared, PreparedStatements } from '../database/prepared-statements';
 
 /**
@@ -19,7 +19,7 @@ const live = (now: string) =>
 /** The PostgreSQL NOTIFY channel on which every revoked session id is announced (revoked-sessions.service.ts). */
 export const REVOCATION_CHANNEL = 'tessera_revoked_sessions';
 
-/** The refresh's rotation in one statement (SessionsRepository.rotateInOneStatement): $1–$7, then the `token_refreshed` row's values. */
+/** The refresh's rotation in one statement (SessionsRepository.rotateInOneStatement): $1–$8, then the `token_refreshed` row's values. */
 const ROTATION_STATEMENT = prepared(
   'rotate_refresh_token',
   `WITH presented AS (
@@ -29,7 +29,7 @@ const ROTATION_STATEMENT = prepared(
        FROM refresh_tokens t
        JOIN sessions s ON s.id = t.session_id
        JOIN users u ON u.id = s.user_id
-      WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
+      WHERE t.id = $8 AND t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
         AND s.id = $3 AND s.user_id = $4 AND s.revoked_at IS NULL AND s.expires_at > $2
         AND u.disabled_at IS NULL
         FOR UPDATE OF t, s
@@ -38,10 +38,10 @@ const ROTATION_STATEMENT = prepared(
    ), touched AS (
      UPDATE sessions s SET last_used_at = $2 FROM presented p WHERE s.id = p.session_id
    ), successor AS (
-     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
-     SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at FROM used JOIN presented p ON p.id = used.id
+     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at, lookup_by_hash)
+     SELECT $5, p.session_id, p.id, $6, $2, p.child_expires_at, false FROM used JOIN presented p ON p.id = used.id
    ), logged AS (
-     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(7 + 1).join(', ')} FROM presented
+     INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) SELECT ${securityLogPlaceholders(8 + 1).join(', ')} FROM presented
    )
    SELECT email, name, roles, user_created_at, session_expires_at, child_expires_at FROM presented`,
 );
@@ -56,7 +56,7 @@ const LOGIN_STATEMENT = prepared(
   `WITH new_session AS (
      INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)
    ), new_token AS (
-     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($8, $1, $9, $10, $11, $12)
+     INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at, lookup_by_hash) VALUES ($8, $1, $9, $10, $11, $12, false)
    ), log AS (
      INSERT INTO security_logs (${SECURITY_LOG_COLUMNS}) VALUES (${securityLogPlaceholders(13 + 1).join(', ')})
    )
@@ -75,8 +75,8 @@ export interface LockedToken {
 
 export interface OneStatementRotation {
   tokenHash: Buffer;
-  /** The owner the presented token names (a claim, checked against the rows). */
-  owner: TokenOwner;
+  /** The row and owner the presented token names (a claim, checked against the rows and the hash). */
+  claim: TokenClaim;
   at: Date;
   /** The successor; its expiry is the idle end, cut to the session's end in the statement. */
   child: { id: string; tokenHash: Buffer; expiresAt: Date };
@@ -139,7 +139,7 @@ export class SessionsRepository {
    * the session's user as it is now (roles and status are re-read at every refresh). The user row
    * is read, not locked: a role change or a disable commits on its own and counts from the next refresh.
    */
-  async lockTokenWithSession(tokenHash: Buffer, manager: EntityManager): Promise<LockedToken | null> {
+  async lockTokenWithSession(lookup: TokenLookup, manager: EntityManager): Promise<LockedToken | null> {
     const rows: {
       id: string;
       session_id: string;
@@ -162,9 +162,9 @@ export class SessionsRepository {
          FROM refresh_tokens t
          JOIN sessions s ON s.id = t.session_id
          JOIN users u ON u.id = s.user_id
-        WHERE t.token_hash = $1
+        WHERE ${byLookup(lookup)}
           FOR UPDATE OF t, s`,
-      [tokenHash],
+      lookupParams(lookup),
     );
     const row = rows[0];
     if (!row) return null;
@@ -172,7 +172,7 @@ export class SessionsRepository {
       id: row.id,
       sessionId: row.session_id,
       parentId: row.parent_id,
-      tokenHash,
+      tokenHash: lookup.hash,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
       usedAt: row.used_at,
@@ -196,9 +196,10 @@ export class SessionsRepository {
    * the row as the winner committed it, so every loser finds the token used and gets null.
    */
   async rotateInOneStatement(input: OneStatementRotation): Promise<OneStatementRotated | null> {
+    const { id, owner } = input.claim;
     const params: unknown[] = [
-      input.tokenHash, input.at, input.owner.sessionId, input.owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt,
-      ...securityLogParams(input.event), // from $8, as ROTATION_STATEMENT places them after the 7 above
+      input.tokenHash, input.at, owner.sessionId, owner.userId, input.child.id, input.child.tokenHash, input.child.expiresAt, id,
+      ...securityLogParams(input.event), // from $9, as ROTATION_STATEMENT places them after the 8 above
     ];
     const rows: {
       email: string;
@@ -211,7 +212,7 @@ export class SessionsRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      user: publicUserFromRow({ id: input.owner.userId, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at }),
+      user: publicUserFromRow({ id: owner.userId, email: row.email, name: row.name, roles: row.roles, created_at: row.user_created_at }),
       sessionEndsAt: row.session_expires_at,
       successorExpiresAt: row.child_expires_at,
     };
@@ -222,13 +223,14 @@ export class SessionsRepository {
     await manager.query(`UPDATE refresh_tokens SET used_at = $1 WHERE id = $2`, [at, parentId]);
     await manager.query(
       `WITH touched AS (UPDATE sessions SET last_used_at = $1 WHERE id = $2)
-       INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES ($3, $2, $4, $5, $1, $6)`,
+       INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at, lookup_by_hash) VALUES ($3, $2, $4, $5, $1, $6, false)`,
       [at, child.sessionId, child.id, parentId, child.tokenHash, child.expiresAt],
     );
   }
 
-  findTokenByHash(tokenHash: Buffer): Promise<RefreshToken | null> {
-    return this.tokens.findOneBy({ tokenHash });
+  /** The row of a presented token, whatever its state (see TokenLookup). */
+  findToken(lookup: TokenLookup): Promise<RefreshToken | null> {
+    return this.tokens.findOneBy(lookup.id === null ? { tokenHash: lookup.hash, lookupByHash: true } : { id: lookup.id, tokenHash: lookup.hash });
   }
 
   findSuccessor(parentId: string, manager: EntityManager): Promise<RefreshToken | null> {
@@ -326,6 +328,18 @@ export class SessionsRepository {
     );
     return { tokens: affected(tokens), sessions: affected(sessions) };
   }
+}
+
+/**
+ * The condition that finds a presented token's row `t`, with lookupParams: by primary key and
+ * hash, or by hash among the rows found so (the partial index refresh_tokens_hash_lookup_key).
+ */
+function byLookup(lookup: TokenLookup): string {
+  return lookup.id === null ? 't.token_hash = $1 AND t.lookup_by_hash' : 't.id = $2 AND t.token_hash = $1';
+}
+
+function lookupParams(lookup: TokenLookup): unknown[] {
+  return lookup.id === null ? [lookup.hash] : [lookup.hash, lookup.id];
 }
 
 function affected(result: unknown): number {

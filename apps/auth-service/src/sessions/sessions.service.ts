@@ -9,7 +9,7 @@ import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
-import { claimedOwner, deriveSuccessorToken, generateRefreshToken, hashRefreshToken } from './refresh-token';
+import { claimOf, deriveSuccessorToken, generateRefreshToken, lookupOf, hashRefreshToken, newRefreshTokenId } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
@@ -78,8 +78,9 @@ export class SessionsService {
       revokedAt: null,
       revokedReason: null,
     });
-    const refreshToken = generateRefreshToken({ sessionId: session.id, userId });
-    const token = this.newToken(session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
+    const tokenId = newRefreshTokenId();
+    const refreshToken = generateRefreshToken(tokenId, { sessionId: session.id, userId });
+    const token = this.newToken(tokenId, session.id, null, refreshToken, successorExpiry(now, refreshTtl, session.expiresAt), now);
     const started = await this.transactions.run(async (tx) => {
       const { manager } = tx;
       if (!(await stillValid(manager))) return false;
@@ -101,19 +102,22 @@ export class SessionsService {
 
   /**
    * One refresh (SPEC §4). An ordinary one (a live token of an enabled account) is one statement
-   * (`rotateInOneStatement`): one round trip, its own transaction. Everything else, and tokens that
-   * name no owner, goes through `rotateLocked`, which decides every rule in one transaction.
+   * (`rotateInOneStatement`): one round trip, its own transaction. Everything else, and tokens of an
+   * earlier shape (no row id in them), goes through `rotateLocked`, which decides every rule in one
+   * transaction.
    */
   async rotate(presented: string, context: RequestContext): Promise<RotationResult> {
-    const owner = claimedOwner(presented);
-    if (owner) {
+    const claim = claimOf(presented);
+    if (claim) {
+      const { owner } = claim;
       const now = new Date();
-      const next = deriveSuccessorToken(presented, owner, this.dataKeys.key('refresh-successor'));
+      const childId = newRefreshTokenId();
+      const next = deriveSuccessorToken(presented, childId, owner, this.dataKeys.key('refresh-successor'));
       const rotated = await this.sessions.rotateInOneStatement({
         tokenHash: hashRefreshToken(presented),
-        owner,
+        claim,
         at: now,
-        child: { id: randomUUID(), tokenHash: hashRefreshToken(next), expiresAt: new Date(now.getTime() + this.config.tokens.refreshTtl * 1000) },
+        child: { id: childId, tokenHash: hashRefreshToken(next), expiresAt: new Date(now.getTime() + this.config.tokens.refreshTtl * 1000) },
         event: this.securityLog.rowOf({ type: 'token_refreshed', userId: owner.userId, sessionId: owner.sessionId }, context),
       });
       if (rotated) {
@@ -133,7 +137,7 @@ export class SessionsService {
     const now = new Date();
     return this.transactions.run(async (tx): Promise<RotationResult> => {
       const { manager } = tx;
-      const locked = await this.sessions.lockTokenWithSession(hashRefreshToken(presented), manager);
+      const locked = await this.sessions.lockTokenWithSession(lookupOf(presented), manager);
       const token = locked?.token ?? null;
       const session = locked?.session ?? null;
       const successor = token?.usedAt ? await this.sessions.findSuccessor(token.id, manager) : null;
@@ -145,11 +149,19 @@ export class SessionsService {
         await this.revokeAndAnnounce(tx, { ids: [sessionId] }, 'account_disabled', now);
         return { ok: false, reason: 'revoked', userId, sessionId };
       }
-      // Derived from the rows' owner, not the token's claim: a token issued before owners were
-      // written into tokens gets a successor that names its owner, and the fast path from then on.
-      const next = deriveSuccessorToken(presented, { sessionId, userId }, this.dataKeys.key('refresh-successor'));
-      if (decision.action === 'reissue_successor' && successor?.tokenHash.equals(hashRefreshToken(next))) {
-        return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
+      // Derived from the rows' owner, not the token's claim: a token of an earlier shape gets a
+      // successor of the current one (its row's id, its owner), and the fast path from then on.
+      const owner = { sessionId, userId };
+      const successorKey = this.dataKeys.key('refresh-successor');
+      if (decision.action === 'reissue_successor' && successor) {
+        // The successor as it was issued: of the current shape, or of the earlier one (issued by
+        // the previous version, before tokens carried their row's id).
+        const again = [successor.id, null]
+          .map((id) => deriveSuccessorToken(presented, id, owner, successorKey))
+          .find((candidate) => successor.tokenHash.equals(hashRefreshToken(candidate)));
+        if (again) {
+          return { ok: true, user, userId, sessionId, refreshToken: again, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
+        }
       }
       if (decision.action === 'report_reuse') {
         // Nothing left to revoke; the attempt is still a reuse, and recorded as one.
@@ -167,7 +179,9 @@ export class SessionsService {
         return { ok: false, reason: 'reused', userId, sessionId };
       }
       const parent = token as RefreshToken;
-      const child = this.newToken(sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
+      const childId = newRefreshTokenId();
+      const next = deriveSuccessorToken(presented, childId, owner, successorKey);
+      const child = this.newToken(childId, sessionId, parent.id, next, successorExpiry(now, this.config.tokens.refreshTtl, (session as Session).expiresAt), now);
       await this.sessions.rotate(parent.id, child, now, manager);
       await this.securityLog.record({ type: 'token_refreshed', userId, sessionId }, context, manager);
       return { ok: true, user, userId, sessionId, refreshToken: next, refreshExpiresIn: secondsUntil(child.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
@@ -176,7 +190,7 @@ export class SessionsService {
 
   /** The session of a refresh token, whatever its state; undefined for an unknown token. */
   async sessionOfToken(presented: string): Promise<{ sessionId: string; userId: string; used: boolean } | undefined> {
-    const token = await this.sessions.findTokenByHash(hashRefreshToken(presented));
+    const token = await this.sessions.findToken(lookupOf(presented));
     const session = token && (await this.sessions.findById(token.sessionId));
     return token && session ? { sessionId: token.sessionId, userId: session.userId, used: token.usedAt !== null } : undefined;
   }
@@ -237,15 +251,16 @@ export class SessionsService {
     }));
   }
 
-  private newToken(sessionId: string, parentId: string | null, token: string, expiresAt: Date, now: Date): RefreshToken {
+  private newToken(id: string, sessionId: string, parentId: string | null, token: string, expiresAt: Date, now: Date): RefreshToken {
     return Object.assign(new RefreshToken(), {
-      id: randomUUID(),
+      id,
       sessionId,
       parentId,
       tokenHash: hashRefreshToken(token),
       createdAt: now,
       expiresAt,
       usedAt: null,
+      lookupByHash: false,
     });
   }
 }

@@ -5,6 +5,7 @@ import { AddSessionRevokedXid1764300000000 } from './1764300000000-AddSessionRev
 import { AddEmailLookalikeGuards1764310000000 } from './1764310000000-AddEmailLookalikeGuards';
 import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSessionsByUserAndIp';
 import { IndexSecurityLogStats1764500000000 } from './1764500000000-IndexSecurityLogStats';
+import { LookUpRefreshTokensById1764600000000 } from './1764600000000-LookUpRefreshTokensById';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddEmailLookalikeGuards1764310000000,
   IndexSessionsByUserAndIp1764400000000,
   IndexSecurityLogStats1764500000000,
+  LookUpRefreshTokensById1764600000000,
 ];
