@@ -9,7 +9,7 @@ import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
-import { claimOf, deriveSuccessorToken, generateRefreshToken, lookupOf, hashRefreshToken, newRefreshTokenId } from './refresh-token';
+import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
