@@ -5,7 +5,7 @@
 // signed synchronously with node:crypto, as the service signs it (keys/jws.ts). The bounds measure
 // what the job costs on node:http and on a bare Nest + Fastify app, so that the report can say how
 // much of Tessera's time per refresh is the job and how much is the rest of the service.
-// ROTATION is the service's ROTATION_STATEMENT (apps/auth-service/src/sessions/sessions.repository.ts)
+// rotation() is the service's ROTATION_STATEMENT (apps/auth-service/src/sessions/sessions.repository.ts)
 // written again on purpose, the bench never loading the service's code: the same rows, found as the
 // service finds them (by the row id the token carries, its hash compared on the row; a seeded token,
 // which carries none, by its hash among the rows marked lookup_by_hash), the successor written
