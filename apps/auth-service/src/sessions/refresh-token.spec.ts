@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId } from './refresh-token';
+import { createHmac } from 'node:crypto';
+import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId, successorAsIssued } from './refresh-token';
 
 const owner = { sessionId: randomUUID(), userId: randomUUID() };
 const CURRENT = /^rt_[A-Za-z0-9_-]{107}$/;
+const hex = (uuid: string) => Buffer.from(uuid.replace(/-/g, ''), 'hex');
+/** The shape before row ids: rt_ + base64url(session id ‖ user id ‖ 32 bytes). */
+const ownerShaped = (secret: Buffer) => `rt_${Buffer.concat([hex(owner.sessionId), hex(owner.userId), secret]).toString('base64url')}`;
 
 describe('refresh tokens (SPEC §4)', () => {
   it('are rt_ + base64url of their row id, the owner and 256 random bits', () => {
@@ -27,7 +31,7 @@ describe('refresh tokens (SPEC §4)', () => {
     const id = newRefreshTokenId();
     const token = generateRefreshToken(id, owner);
     expect(claimOf(token)).toEqual({ id, owner });
-    const earlier = deriveSuccessorToken(token, null, owner, Buffer.alloc(32, 1)); // the shape before row ids: owner and secret
+    const earlier = ownerShaped(Buffer.alloc(32, 1));
     expect(earlier).toMatch(/^rt_[A-Za-z0-9_-]{86}$/);
     for (const other of ['', 'rt_', token.slice(0, -1), `${token}A`, `xx_${token.slice(3)}`, earlier, `rt_${'A'.repeat(43)}`, `rt_${'!'.repeat(107)}`, `rt_${'A'.repeat(106)}=`]) {
       expect(claimOf(other)).toBeNull();
@@ -38,7 +42,7 @@ describe('refresh tokens (SPEC §4)', () => {
     const id = newRefreshTokenId();
     const token = generateRefreshToken(id, owner);
     expect(lookupOf(token)).toEqual({ id, hash: hashRefreshToken(token) });
-    for (const other of ['rt_seed_1', `rt_${'A'.repeat(43)}`, deriveSuccessorToken(token, null, owner, Buffer.alloc(32, 1)), 'anything']) {
+    for (const other of ['rt_seed_1', `rt_${'A'.repeat(43)}`, ownerShaped(Buffer.alloc(32, 1)), 'anything']) {
       expect(lookupOf(other)).toEqual({ id: null, hash: hashRefreshToken(other) });
     }
   });
@@ -57,6 +61,19 @@ describe('refresh tokens (SPEC §4)', () => {
     expect(claimOf(deriveSuccessorToken(parent, id, owner, key))).toEqual({ id, owner });
     expect(deriveSuccessorToken(parent, id, owner, Buffer.alloc(32, 2))).not.toBe(deriveSuccessorToken(parent, id, owner, key));
     expect(deriveSuccessorToken(parent, newRefreshTokenId(), owner, key).slice(3 + 64)).toBe(deriveSuccessorToken(parent, id, owner, key).slice(3 + 64));
+  });
+
+  it('find a successor again as it was issued: of the current shape, or of the shape before row ids; nothing else', () => {
+    const parent = generateRefreshToken(newRefreshTokenId(), owner);
+    const key = Buffer.alloc(32, 3);
+    const id = newRefreshTokenId();
+    const current = deriveSuccessorToken(parent, id, owner, key);
+    expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(current) }, owner, key)).toBe(current);
+    const earlier = ownerShaped(createHmac('sha256', key).update(parent).digest());
+    expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(earlier) }, owner, key)).toBe(earlier);
+    expect(successorAsIssued(parent, { id: newRefreshTokenId(), tokenHash: hashRefreshToken(current) }, owner, key)).toBeNull();
+    expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(current) }, owner, Buffer.alloc(32, 4))).toBeNull();
+    expect(successorAsIssued(generateRefreshToken(newRefreshTokenId(), owner), { id, tokenHash: hashRefreshToken(current) }, owner, key)).toBeNull();
   });
 
   it('hash any string to 32 bytes (an odd input is simply unknown)', () => {

@@ -15,7 +15,10 @@ export interface TokenOwner {
  * is that row's only if its hash matches too (the id is public, the hash is the proof). Any other
  * string is looked up by its hash alone, among the rows written before tokens carried ids.
  */
-export type TokenLookup = { id: string; hash: Buffer } | { id: null; hash: Buffer };
+export interface TokenLookup {
+  id: string | null;
+  hash: Buffer;
+}
 
 /** What a token of the current shape says of itself: its row, and whose token it is. Only ever a claim. */
 export interface TokenClaim {
@@ -52,11 +55,21 @@ export function generateRefreshToken(id: string, owner: TokenOwner): string {
  * The successor of a token during rotation: its own row id, the same owner, and an HMAC of its
  * parent under a key every instance shares (data key `refresh-successor`). Only hashes are stored,
  * yet within the reuse grace window the same successor can be handed out again (its id is on its
- * row), so a retry never forks the family (SPEC §4). With `id` null, the successor as it was
- * derived before tokens carried their id (a grace retry that straddles that upgrade).
+ * row: `successorAsIssued`), so a retry never forks the family (SPEC §4).
  */
-export function deriveSuccessorToken(parent: string, id: string | null, owner: TokenOwner, key: Buffer): string {
-  return encode(id, owner, createHmac('sha256', key).update(parent).digest());
+export function deriveSuccessorToken(parent: string, id: string, owner: TokenOwner, key: Buffer): string {
+  return encode(id, owner, successorSecret(parent, key));
+}
+
+/**
+ * The successor `successor` (its row) of `parent`, derived again as it was issued, or null when
+ * its hash matches neither: of the current shape, or of the one before it (owner, no row id:
+ * issued by the previous version, for a grace retry that straddles the upgrade).
+ */
+export function successorAsIssued(parent: string, successor: { id: string; tokenHash: Buffer }, owner: TokenOwner, key: Buffer): string | null {
+  const secret = successorSecret(parent, key);
+  const candidates = [encode(successor.id, owner, secret), encode(null, owner, secret)];
+  return candidates.find((candidate) => successor.tokenHash.equals(hashRefreshToken(candidate))) ?? null;
 }
 
 /** The row and owner a token of the current shape names, or null for any other shape (earlier tokens, or garbage). */
@@ -74,6 +87,10 @@ export function lookupOf(token: string): TokenLookup {
 /** What is stored and compared. */
 export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function successorSecret(parent: string, key: Buffer): Buffer {
+  return createHmac('sha256', key).update(parent).digest();
 }
 
 function bytesOf(token: string, length: number): Buffer | null {

@@ -9,7 +9,7 @@ import { PublicUser } from '../users/user.entity';
 import { SecurityEventInput } from '../security-log/security-event';
 import { SecurityLogService } from '../security-log/security-log.service';
 import { RefreshToken } from './refresh-token.entity';
-import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId } from './refresh-token';
+import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId, successorAsIssued } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions.service';
 import { decideRefresh, RefreshFailure, secondsUntil, successorExpiry } from './rotation';
 import { Session } from './session.entity';
@@ -154,11 +154,7 @@ export class SessionsService {
       const owner = { sessionId, userId };
       const successorKey = this.dataKeys.key('refresh-successor');
       if (decision.action === 'reissue_successor' && successor) {
-        // The successor as it was issued: of the current shape, or of the earlier one (issued by
-        // the previous version, before tokens carried their row's id).
-        const again = [successor.id, null]
-          .map((id) => deriveSuccessorToken(presented, id, owner, successorKey))
-          .find((candidate) => successor.tokenHash.equals(hashRefreshToken(candidate)));
+        const again = successorAsIssued(presented, successor, owner, successorKey);
         if (again) {
           return { ok: true, user, userId, sessionId, refreshToken: again, refreshExpiresIn: secondsUntil(successor.expiresAt, now), sessionEndsAt: (session as Session).expiresAt };
         }
@@ -260,7 +256,6 @@ export class SessionsService {
       createdAt: now,
       expiresAt,
       usedAt: null,
-      lookupByHash: false,
     });
   }
 }
