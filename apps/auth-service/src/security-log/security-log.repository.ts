@@ -158,9 +158,9 @@ export class SecurityLogRepository {
    * sealer runs every second under load, and whole entities (details parsed, every column mapped)
    * were work and garbage for nothing.
    */
-  async unsealed(limit: number, manager: EntityManager): Promise<UnsealedRow[]> {
-    const rows: { id: string; mac: Buffer }[] = await manager.query(`SELECT id, mac FROM security_logs WHERE seq IS NULL ORDER BY id LIMIT $1`, [limit]);
-    return rows.map(({ id, mac }) => ({ id: String(id), mac }));
+  unsealed(limit: number, manager: EntityManager): Promise<UnsealedRow[]> {
+    // node-postgres on both databases (PGlite through its driver): a bigint comes as a string, bytea as a Buffer.
+    return manager.query(`SELECT id, mac FROM security_logs WHERE seq IS NULL ORDER BY id LIMIT $1`, [limit]);
   }
 
   async seal(links: { id: string; seq: string; chain: Buffer }[], manager: EntityManager): Promise<void> {

@@ -186,14 +186,16 @@ export class SessionsRepository {
    * The whole of an ordinary refresh (SPEC §4 step 3) in one statement, so one round trip and one
    * transaction: lock the presented token (the row of the id it carries, if its hash matches) and
    * its session, but only if the token is unused and unexpired, the session live and the account
-   * enabled, and both belong to the owner the token names; then mark it used, store its successor, touch the session and write the
-   * `token_refreshed` row. Returns the user (read under the lock) and the successor's and session's
-   * ends, or null when any condition fails: nothing was written, and the caller decides in a
-   * transaction of its own (reuse, grace, expiry, a disabled account) with every rule.
+   * enabled, and both belong to the owner the token names; then mark it used, store its successor,
+   * touch the session and write the `token_refreshed` row. Returns the user (read under the lock)
+   * and the successor's and session's ends, or null when any condition fails: nothing was written,
+   * and the caller decides in a transaction of its own (reuse, grace, expiry, a disabled account)
+   * with every rule.
    *
    * The successor is inserted from the parent's UPDATE … RETURNING, so the parent is marked used
-   * first and the one-live-token-per-session index never sees two. Concurrent refreshes of one token queue on the row lock; PostgreSQL re-checks the conditions on
-   * the row as the winner committed it, so every loser finds the token used and gets null.
+   * first and the one-live-token-per-session index never sees two. Concurrent refreshes of one
+   * token queue on the row lock; PostgreSQL re-checks the conditions on the row as the winner
+   * committed it, so every loser finds the token used and gets null.
    */
   async rotateInOneStatement(input: OneStatementRotation): Promise<OneStatementRotated | null> {
     const { id, owner } = input.claim;
