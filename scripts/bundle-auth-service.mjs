@@ -61,7 +61,7 @@ const LOADER = `'use strict';
 // The Tessera auth service: \`npm start\`, the Docker image. Built by scripts/bundle-auth-service.mjs;
 // the service itself is ./auth-service/bundle.js (with its source map), compiled here with the
 // build's code cache when there is one.
-// libuv's pool runs the argon2 hashes (signatures are synchronous). Each of its threads that has
+// libuv's pool runs the argon2 hashes (and the signatures while a thread is free of them). Each of its threads that has
 // hashed likely keeps its freed 19 MiB argon2 buffer in its own malloc arena; libuv's 4 threads on
 // a 2-core machine held about 45 MiB more RSS than 2, for no more logins per second (measured). Unless set: one per core, from 2 to libuv's 4. Set
 // before anything uses the pool, which reads it once.

@@ -2,7 +2,8 @@
 // statement on a pooled connection (the presented token locked with its session and user, only if
 // unused and live; the token marked used, the session touched, the successor inserted, the
 // `token_refreshed` row of the security log written with its HMAC), then an RS256 access token
-// signed synchronously with node:crypto, as the service signs it (keys/jws.ts). The bounds measure
+// signed with node:crypto as a job on libuv's pool, as the service signs it while no argon2 hash
+// holds the pool (keys/jws.ts, infra/thread-pool.ts; its pool as large, scenarios/refresh.mjs). The bounds measure
 // what the job costs on node:http and on a bare Nest + Fastify app, so that the report can say how
 // much of Tessera's time per refresh is the job and how much is the rest of the service.
 // rotation() is the service's ROTATION_STATEMENT (apps/auth-service/src/sessions/sessions.repository.ts)
@@ -58,7 +59,9 @@ export function oneStatementRefresh(databaseUrl, name) {
   function accessToken({ user_id: sub, session_id: sid, roles }) {
     const iat = Math.floor(Date.now() / 1000);
     const input = `${header}.${base64url({ sid, client_id: 'tessera', roles, iss: 'http://localhost:3000', sub, aud: 'tessera', iat, exp: iat + ACCESS_TTL_S, jti: randomUUID() })}`;
-    return `${input}.${sign('sha256', Buffer.from(input, 'latin1'), privateKey).toString('base64url')}`;
+    return new Promise((resolve, reject) => {
+      sign('sha256', Buffer.from(input, 'latin1'), privateKey, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)));
+    });
   }
 
   async function rotate(presented, { ip, userAgent, requestId }) {
@@ -70,7 +73,7 @@ export function oneStatementRefresh(databaseUrl, name) {
     const id = idOf(presented);
     const { rows: [row] } = await pool.query(id === null ? { ...BY_HASH, values } : { ...BY_ID, values: [...values, id] });
     if (!row) return null;
-    return tokenResponse(accessToken(row), next, Math.floor((row.child_expires_at.getTime() - now.getTime()) / 1000));
+    return tokenResponse(await accessToken(row), next, Math.floor((row.child_expires_at.getTime() - now.getTime()) / 1000));
   }
 
   return { rotate, end: () => pool.end() };

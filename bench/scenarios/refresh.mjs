@@ -5,6 +5,7 @@
 // job without the rest of the service (bench/bounds/), at the small size. Each function gives a
 // contender of the group bench/run.mjs measures in turn (harness.mjs, measureGroup).
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { expectCall, freshDatabase, ROOT, startContender, tokenPool } from '../harness.mjs';
 import { seededToken } from '../seed.mjs';
@@ -36,16 +37,18 @@ export const service = async (ctx, tessera) => ({ pid: tessera.child.pid, ...jso
 export const oauth = async (ctx, tessera) => ({ pid: tessera.child.pid, ...formRefresh(tessera.port, '/oauth/token', ctx.slots(POOL).map(seededToken)) });
 
 /** A refresh server of the bench's own (a floor, a bound) on the size's database, loaded through /api/auth/refresh. */
-const ownServer = (ctx, label, file) =>
-  startContender(label, [join(ROOT, file)], { DATABASE_URL: ctx.databaseUrl }, ({ port }) => jsonRefresh(port, ctx.slots(POOL).map(seededToken)));
+const ownServer = (ctx, label, file, env = {}) =>
+  startContender(label, [join(ROOT, file)], { DATABASE_URL: ctx.databaseUrl, ...env }, ({ port }) => jsonRefresh(port, ctx.slots(POOL).map(seededToken)));
 
 export const floor = (ctx) => ownServer(ctx, `refresh floor [${ctx.size}]`, 'bench/floors/refresh.mjs');
 
 /**
  * A bound (bench/bounds/): Tessera's one-statement rotation and signature alone, on node:http
- * (`http`) or in a bare Nest + Fastify app with the service's ValidationPipe (`nest`).
+ * (`http`) or in a bare Nest + Fastify app with the service's ValidationPipe (`nest`); its signature
+ * on a libuv pool as large as the service's (`npm start` sizes it: one thread per core, 2 to 4).
  */
-export const bound = (ctx, kind) => ownServer(ctx, `refresh bound (${kind})`, `bench/bounds/refresh-${kind}.mjs`);
+export const bound = (ctx, kind) =>
+  ownServer(ctx, `refresh bound (${kind})`, `bench/bounds/refresh-${kind}.mjs`, { UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) });
 
 /** The peer on its own database (one for the whole bench); null when bench/peer/oidc-provider.mjs is not there. */
 export async function peer(ctx) {

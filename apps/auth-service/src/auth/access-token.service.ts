@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { signCompact } from '../keys/jws';
+import { signCompact, signCompactOnPool } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
+import { ThreadPool } from '../infra/thread-pool';
 import { IssuedRefreshToken } from '../sessions/sessions.service';
 import { PublicUser } from '../users/user.entity';
 import { publicView } from '../users/users.service';
@@ -19,11 +20,12 @@ export class AccessTokenService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: KeyStore,
+    private readonly pool: ThreadPool,
   ) {}
 
   /** The token response of RFC 6749 §5.1 for a user and the refresh token just issued. */
-  tokenResponse(user: PublicUser, issued: IssuedRefreshToken): TokenResponseDto {
-    const { token, expiresIn } = this.sign(user, issued.sessionId, issued.sessionEndsAt);
+  async tokenResponse(user: PublicUser, issued: IssuedRefreshToken): Promise<TokenResponseDto> {
+    const { token, expiresIn } = await this.sign(user, issued.sessionId, issued.sessionEndsAt);
     return {
       access_token: token,
       token_type: 'Bearer',
@@ -34,8 +36,12 @@ export class AccessTokenService {
     };
   }
 
-  /** Lives ACCESS_TOKEN_TTL, but never past its session's absolute end. */
-  sign(subject: TokenSubject, sessionId: string, sessionEndsAt: Date): { token: string; expiresIn: number } {
+  /**
+   * Lives ACCESS_TOKEN_TTL, but never past its session's absolute end. Signed on libuv's pool while
+   * argon2 leaves a thread of it free (infra/thread-pool.ts), so that the main thread, the service's
+   * limit under refresh load, does not spend its time on the RSA signature; else on the main thread.
+   */
+  async sign(subject: TokenSubject, sessionId: string, sessionEndsAt: Date): Promise<{ token: string; expiresIn: number }> {
     const { issuer, audience, accessTtl, clientId } = this.config.tokens;
     const { kid, alg, key } = this.keys.activeKey();
     const now = Math.floor(Date.now() / 1000);
@@ -51,7 +57,8 @@ export class AccessTokenService {
       exp,
       jti: randomUUID(),
     };
-    const token = signCompact(alg, key, { alg, kid, typ: 'at+jwt' }, claims);
+    const header = { alg, kid, typ: 'at+jwt' };
+    const token = this.pool.hasIdleThread() ? await signCompactOnPool(alg, key, header, claims) : signCompact(alg, key, header, claims);
     return { token, expiresIn: exp - now };
   }
 }

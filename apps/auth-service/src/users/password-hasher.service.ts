@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ThreadPool } from '../infra/thread-pool';
 
 export interface PasswordCheck {
   valid: boolean;
@@ -9,13 +10,16 @@ export interface PasswordCheck {
   needsRehash: boolean;
 }
 
-/** argon2id at OWASP's minimum by default (19 MiB, t=2, p=1; SPEC §6). */
+/** argon2id at OWASP's minimum by default (19 MiB, t=2, p=1; SPEC §6), on libuv's pool, each hash counted as a long job there. */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private readonly options: argon2.HashOptions & { raw?: false };
   private dummyHash: Promise<string>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly pool: ThreadPool,
+  ) {
     this.options = {
       type: argon2.argon2id,
       memoryCost: config.argon2.memoryKib,
@@ -35,13 +39,13 @@ export class PasswordHasher implements OnModuleInit {
 
   /** `password` must already be NFKC-normalised (see password-policy.ts). */
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return this.pool.long(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<PasswordCheck> {
     let valid = false;
     try {
-      valid = await argon2.verify(hash, password);
+      valid = await this.pool.long(() => argon2.verify(hash, password));
     } catch {
       valid = false; // a malformed stored hash never lets anyone in
     }
