@@ -73,8 +73,14 @@ function keyFor(alg: SigningAlgorithm, key: VerificationKey, use: Use): KeyObjec
 
 const hmac = (secret: KeyObject | Uint8Array, data: Buffer) => createHmac('sha256', secret).update(data).digest();
 
+/** What node:crypto's `sign` and `verify` take for an asymmetric algorithm besides the data: the digest and the key with its signature encoding. */
+interface AsymmetricArgs {
+  digest: string | null;
+  key: { key: KeyObject; dsaEncoding?: 'ieee-p1363' };
+}
+
 /** node:crypto's `sign` arguments for an asymmetric signature, or the HS256 MAC itself; a TypeError for a key that cannot sign for `alg`. */
-function signing(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer): Buffer | { digest: string | null; key: { key: KeyObject; dsaEncoding?: 'ieee-p1363' } } {
+function signing(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer): Buffer | AsymmetricArgs {
   const material = keyFor(alg, key, 'sign');
   if (material === undefined) throw new TypeError(`this key cannot sign ${alg}`);
   if (alg === 'HS256') return hmac(material, signingInput);
@@ -102,7 +108,7 @@ export function signatureOnPool(alg: SigningAlgorithm, key: VerificationKey, sig
 }
 
 /** node:crypto's `verify` arguments for an asymmetric signature, or the answer when it is already known. */
-type Verification = boolean | { digest: string | null; key: { key: KeyObject; dsaEncoding?: 'ieee-p1363' } };
+type Verification = boolean | AsymmetricArgs;
 
 /** Everything but the asymmetric check itself, for both forms below: the key's rules, an HS256 MAC, the signature's length. */
 function verification(alg: SigningAlgorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): Verification {
