@@ -1,11 +1,15 @@
 import { poolThreads, ThreadPool } from './thread-pool';
 
 describe('poolThreads', () => {
-  it("is UV_THREADPOOL_SIZE when set, else libuv's 4; libuv caps it at 1024", () => {
+  it("is libuv's 4 when UV_THREADPOOL_SIZE is unset, else that number as libuv reads it", () => {
     expect(poolThreads({})).toBe(4);
     expect(poolThreads({ UV_THREADPOOL_SIZE: '2' })).toBe(2);
-    expect(poolThreads({ UV_THREADPOOL_SIZE: '2000' })).toBe(1024);
-    for (const unusable of ['', '0', '-1', '1.5', 'four']) expect(poolThreads({ UV_THREADPOOL_SIZE: unusable })).toBe(4);
+    expect(poolThreads({ UV_THREADPOOL_SIZE: ' 3' })).toBe(3);
+    expect(poolThreads({ UV_THREADPOOL_SIZE: '1.5' })).toBe(1); // atoi stops at the dot
+    // atoi gives 0 for what is no number, and libuv then runs one thread.
+    for (const zero of ['', '0', 'four']) expect(poolThreads({ UV_THREADPOOL_SIZE: zero })).toBe(1);
+    // Above 1024, or negative (an unsigned int in libuv): 1024.
+    for (const capped of ['2000', '-1']) expect(poolThreads({ UV_THREADPOOL_SIZE: capped })).toBe(1024);
   });
 });
 

@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 
-/** libuv's default when UV_THREADPOOL_SIZE is unset (`npm start` sets it, scripts/bundle-auth-service.mjs). */
+/** libuv's default when UV_THREADPOOL_SIZE is unset (`npm start` sets it, scripts/bundle-auth-service.mjs), and its maximum. */
 const LIBUV_DEFAULT_THREADS = 4;
+const LIBUV_MAX_THREADS = 1024;
 
-/** libuv's pool size as this process will have it: UV_THREADPOOL_SIZE (1 to 1024) when set, else 4. */
+/**
+ * libuv's pool size as this process will have it, read as libuv reads UV_THREADPOOL_SIZE (threadpool.c:
+ * `atoi`, then 0 becomes 1 and anything above 1024, a negative number too once unsigned, 1024).
+ */
 export function poolThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const size = Number(env.UV_THREADPOOL_SIZE);
-  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : LIBUV_DEFAULT_THREADS;
+  const value = env.UV_THREADPOOL_SIZE;
+  if (value === undefined) return LIBUV_DEFAULT_THREADS;
+  const size = parseInt(value, 10) || 0; // atoi: leading digits after blanks and a sign, else 0
+  if (size === 0) return 1;
+  return size < 0 || size > LIBUV_MAX_THREADS ? LIBUV_MAX_THREADS : size;
 }
 
 /**
