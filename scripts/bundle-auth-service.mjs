@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { startCommand } from './start-command.mjs';
+import { defaultPoolThreads, startCommand } from './start-command.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ENTRY = join(ROOT, 'dist/apps/auth-service/apps/auth-service/src/main.js');
@@ -65,7 +65,7 @@ const LOADER = `'use strict';
 // hashed likely keeps its freed 19 MiB argon2 buffer in its own malloc arena; libuv's 4 threads on
 // a 2-core machine held about 45 MiB more RSS than 2, for no more logins per second (measured). Unless set: one per core, from 2 to libuv's 4. Set
 // before anything uses the pool, which reads it once.
-process.env.UV_THREADPOOL_SIZE ||= String(Math.min(4, Math.max(2, require('node:os').availableParallelism())));
+process.env.UV_THREADPOOL_SIZE ||= String((${defaultPoolThreads})(require('node:os').availableParallelism()));
 const { readFileSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const Module = require('node:module');

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { expectCall, freshDatabase, ROOT, startContender, tokenPool } from '../harness.mjs';
 import { seededToken } from '../seed.mjs';
+import { defaultPoolThreads } from '../../scripts/start-command.mjs';
 
 // Tokens per contender: far more than the 16 requests in flight, and than the tokens lost each time
 // autocannon stops (warm-up, each slice: the requests in flight and those built to be sent next,
@@ -45,10 +46,10 @@ export const floor = (ctx) => ownServer(ctx, `refresh floor [${ctx.size}]`, 'ben
 /**
  * A bound (bench/bounds/): Tessera's one-statement rotation and signature alone, on node:http
  * (`http`) or in a bare Nest + Fastify app with the service's ValidationPipe (`nest`); its signature
- * on a libuv pool as large as the service's (`npm start` sizes it: one thread per core, 2 to 4).
+ * on a libuv pool as large as `npm start` gives the service (scripts/start-command.mjs).
  */
 export const bound = (ctx, kind) =>
-  ownServer(ctx, `refresh bound (${kind})`, `bench/bounds/refresh-${kind}.mjs`, { UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) });
+  ownServer(ctx, `refresh bound (${kind})`, `bench/bounds/refresh-${kind}.mjs`, { UV_THREADPOOL_SIZE: String(defaultPoolThreads(availableParallelism())) });
 
 /** The peer on its own database (one for the whole bench); null when bench/peer/oidc-provider.mjs is not there. */
 export async function peer(ctx) {
