@@ -9,6 +9,7 @@ import { RunningService, startAuthService } from './support/auth-service';
 import { startExampleApi } from './support/example-api';
 import { claimsOf, login, newSession } from './support/flows';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
+import { beginRequest, untilRefused } from './support/raw-http';
 
 const NO_LIMITS = { RATE_LIMIT_LOGIN: '0', RATE_LIMIT_REFRESH: '0', RATE_LIMIT_REGISTER: '0' };
 const POLL_MS = 500;
@@ -123,5 +124,19 @@ describe('example-api (SPEC §8)', () => {
     expect(stderr).toContain('Configuration error: PORT must be an integer');
     expect(stderr).toContain('Configuration error: AUTH_JWKS_URI must be an http(s) URL');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('while it closes, a request on a busy keep-alive connection is verified and answered, and its connection closes', async () => {
+    const draining = await startExampleApi(auth);
+    const s = await newSession(auth.url, 'exdrain');
+    const request = await beginRequest(draining.url, 'GET', '/api/hello', { Authorization: `Bearer ${s.access_token}` });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = draining.app.close();
+    await untilRefused(draining.url);
+    const answer = await request.finish({}, '');
+    await closed;
+    expect(answer.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(answer.headers.connection).toBe('close');
+    expect(JSON.parse(answer.body)).toEqual(claimsOf(s.access_token));
   });
 });

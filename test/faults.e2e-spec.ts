@@ -3,6 +3,7 @@ import { createTestDatabase, TestDatabase } from './support/databases';
 import { login, newSession, TokenPair } from './support/flows';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 import { startProcess } from './support/process';
+import { beginRequest, untilRefused } from './support/raw-http';
 import { TcpProxy } from './support/tcp-proxy';
 import { usingPostgres } from './support/test-env';
 
@@ -171,6 +172,44 @@ describe('faults survived (issue 9)', () => {
         const [{ success }] = await check.dataSource.query(`SELECT count(*)::int AS success FROM security_logs WHERE event_type = 'login_success' AND identifier = $1`, [email]);
         const [{ failure }] = await check.dataSource.query(`SELECT count(*)::int AS failure FROM security_logs WHERE event_type = 'login_failure' AND identifier LIKE $1`, [`${marker}.%`]);
         expect({ success, failure }).toEqual({ success: answered[200], failure: answered[401] });
+      } finally {
+        await check.stop();
+      }
+    } finally {
+      if (exitCode === null) await proc.stop();
+      await db.drop();
+    }
+  });
+  it('SIGTERM: a request that arrives on a busy keep-alive connection while the service drains is served in full, in the SPEC shape, and its connection closes', async () => {
+    // A load balancer's pooled connection: the request has begun (its first bytes are in) when SIGTERM
+    // comes, and the rest arrives once the service has stopped listening. It must not be refused with a
+    // framework's own 503 (another shape, no Retry-After): the database is still open, so it is served.
+    const db: TestDatabase = await createTestDatabase();
+    const proc = await startProcess({ ...db.env, ...NO_LIMITS });
+    let exitCode: number | null = null;
+    try {
+      const email = uniqueEmail('drain');
+      const body = JSON.stringify({ email, password: 'not the password 123' });
+      const expected = await call(proc.url, 'POST', '/api/auth/login', { json: { email, password: 'not the password 123' } });
+      expect(expected.status).toBe(401);
+
+      const request = await beginRequest(proc.url, 'POST', '/api/auth/login', { 'Content-Type': 'application/json' });
+      await sleep(100);
+      const stopped = proc.stop();
+      await untilRefused(proc.url);
+      const answer = await request.finish({}, body);
+      exitCode = await stopped;
+      expect(exitCode).toBe(0);
+      expect(answer.statusLine).toBe('HTTP/1.1 401 Unauthorized');
+      expect(answer.headers.connection).toBe('close');
+      expect(answer.headers['x-request-id']).toEqual(expect.any(String));
+      expect(JSON.parse(answer.body)).toEqual({ ...expected.body, request_id: answer.headers['x-request-id'] });
+
+      // Its event was stored like any answered request's.
+      const check = await startAuthService({}, db);
+      try {
+        const [{ failure }] = await check.dataSource.query(`SELECT count(*)::int AS failure FROM security_logs WHERE event_type = 'login_failure' AND identifier = $1`, [email]);
+        expect(failure).toBe(2);
       } finally {
         await check.stop();
       }

@@ -38,6 +38,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // The service has no Nest middleware, so @fastify/middie (Nest's middleware layer, an onRequest
     // hook on every request) is not registered. A middleware added one day fails at start, not silently.
     skipMiddie: true,
+    // A request that reaches the service while it drains (SIGTERM), on a keep-alive connection that
+    // was busy when listening stopped, is served: the database stays open until the server has
+    // closed, and the answer closes its connection. Fastify's default would refuse it with its own
+    // 503 body (not the SPEC's shape, no Retry-After), failing a request the service can still do.
+    return503OnClosing: false,
   });
   const root = createRootLogger(options.logLevels ?? ['log', 'warn', 'error']);
   const logging = loggingParams(root);

@@ -14,6 +14,9 @@ export async function createExampleApi(config: ExampleApiConfig, logLevels: LogL
     },
     // No Nest middleware here, so no @fastify/middie and its hook on every request.
     skipMiddie: true,
+    // A request on a busy keep-alive connection while the API drains (SIGTERM) is verified and
+    // answered (its connection then closes), not refused with Fastify's own 503 body.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ExampleApiModule.forRoot(config), adapter, { logger: logLevels, abortOnError: false });
   await app.init();
