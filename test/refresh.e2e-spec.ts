@@ -324,12 +324,15 @@ describe('refresh rotation with the default grace (10 s)', () => {
     expect(await sessionRevoked(service, sid as string)).toBe(true);
   });
 
-  it('hands out again, inside the window, a successor the previous version issued (tokens without their row id)', async () => {
-    // As the previous version left a session: its parent used a second ago, and the successor it
-    // derived from it (session id ‖ user id ‖ HMAC of the parent), both of the earlier shape.
+  it.each([
+    ['session id ‖ user id ‖ 256 bits', true],
+    ['256 bits alone', false],
+  ])('hands out again, inside the window, a successor a previous version issued (tokens of the earlier shape: %s)', async (_shape, withOwner) => {
+    // As a previous version left a session: its parent used a second ago, and the successor it
+    // derived from it (the HMAC of the parent, after the owner's ids in the later of the two shapes).
     const first = await newSession(service.url);
     const { sid, sub } = claimsOf(first.access_token) as { sid: string; sub: string };
-    const owner = Buffer.concat([uuidHex(sid), uuidHex(sub)]);
+    const owner = withOwner ? Buffer.concat([uuidHex(sid), uuidHex(sub)]) : Buffer.alloc(0);
     const parent = tokenOf(Buffer.concat([owner, randomBytes(32)]));
     const key = service.app.get(DataKeys).key('refresh-successor');
     const successor = tokenOf(Buffer.concat([owner, createHmac('sha256', key).update(parent).digest()]));

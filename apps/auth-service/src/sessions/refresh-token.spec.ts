@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { claimOf, deriveSuccessorToken, generateRefreshToken, hashRefreshToken, lookupOf, newRefreshTokenId, successorAsIssued } from './refresh-token';
 
 const owner = { sessionId: randomUUID(), userId: randomUUID() };
@@ -63,7 +62,7 @@ describe('refresh tokens (SPEC §4)', () => {
     expect(deriveSuccessorToken(parent, newRefreshTokenId(), owner, key).slice(3 + 64)).toBe(deriveSuccessorToken(parent, id, owner, key).slice(3 + 64));
   });
 
-  it('find a successor again as it was issued: of the current shape, or of the shape before row ids; nothing else', () => {
+  it('find a successor again as it was issued: of the current shape, or of either earlier one; nothing else', () => {
     const parent = generateRefreshToken(newRefreshTokenId(), owner);
     const key = Buffer.alloc(32, 3);
     const id = newRefreshTokenId();
@@ -71,6 +70,9 @@ describe('refresh tokens (SPEC §4)', () => {
     expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(current) }, owner, key)).toBe(current);
     const earlier = ownerShaped(createHmac('sha256', key).update(parent).digest());
     expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(earlier) }, owner, key)).toBe(earlier);
+    const first = `rt_${createHmac('sha256', key).update(parent).digest('base64url')}`;
+    expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(first) }, owner, key)).toBe(first);
+    expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(`rt_${randomBytes(32).toString('base64url')}`) }, owner, key)).toBeNull();
     expect(successorAsIssued(parent, { id: newRefreshTokenId(), tokenHash: hashRefreshToken(current) }, owner, key)).toBeNull();
     expect(successorAsIssued(parent, { id, tokenHash: hashRefreshToken(current) }, owner, Buffer.alloc(32, 4))).toBeNull();
     expect(successorAsIssued(generateRefreshToken(newRefreshTokenId(), owner), { id, tokenHash: hashRefreshToken(current) }, owner, key)).toBeNull();

@@ -63,12 +63,13 @@ export function deriveSuccessorToken(parent: string, id: string, owner: TokenOwn
 
 /**
  * The successor `successor` (its row) of `parent`, derived again as it was issued, or null when
- * its hash matches neither: of the current shape, or of the one before it (owner, no row id:
- * issued by the previous version, for a grace retry that straddles the upgrade).
+ * its hash matches none of the shapes: the current one, or an earlier one as a previous version
+ * issued it, for a grace retry that straddles an upgrade (owner and no row id; before that, the
+ * HMAC alone). Every shape used the same HMAC of the parent under the same key.
  */
 export function successorAsIssued(parent: string, successor: { id: string; tokenHash: Buffer }, owner: TokenOwner, key: Buffer): string | null {
   const secret = successorSecret(parent, key);
-  const candidates = [encode(successor.id, owner, secret), encode(null, owner, secret)];
+  const candidates = [encode(successor.id, owner, secret), encode(null, owner, secret), REFRESH_TOKEN_PREFIX + secret.toString('base64url')];
   return candidates.find((candidate) => successor.tokenHash.equals(hashRefreshToken(candidate))) ?? null;
 }
 
