@@ -130,7 +130,6 @@ describe('example-api (SPEC §8)', () => {
     const draining = await startExampleApi(auth);
     const s = await newSession(auth.url, 'exdrain');
     const request = await beginRequest(draining.url, 'GET', '/api/hello', { Authorization: `Bearer ${s.access_token}` });
-    await new Promise((resolve) => setTimeout(resolve, 100));
     const closed = draining.app.close();
     await untilRefused(draining.url);
     const answer = await request.finish({}, '');

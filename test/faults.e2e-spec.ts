@@ -194,7 +194,6 @@ describe('faults survived (issue 9)', () => {
       expect(expected.status).toBe(401);
 
       const request = await beginRequest(proc.url, 'POST', '/api/auth/login', { 'Content-Type': 'application/json' });
-      await sleep(100);
       const stopped = proc.stop();
       await untilRefused(proc.url);
       const answer = await request.finish({}, body);

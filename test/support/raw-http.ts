@@ -14,30 +14,51 @@ export interface PartialRequest {
 }
 
 /**
- * Opens a connection and writes the start of a request (request line and `headers`, not the blank
- * line): the server has begun reading a request there, so the connection is busy, not idle.
+ * Opens a keep-alive connection and, in one write, sends a whole `GET /health/ready` and then the
+ * start of a request (request line and `headers`, not the blank line); resolves once the first
+ * answer is in. By then the server has read the whole write, so it has begun reading the second
+ * request there: the connection is busy, not idle, whatever the machine's load.
  */
 export async function beginRequest(url: string, method: string, path: string, headers: Record<string, string>): Promise<PartialRequest> {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
   await once(socket, 'connect');
   let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  let firstAnswered: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (firstAnswered = resolve));
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+    if (answerEnd(received) !== null) firstAnswered();
+  });
   const closed = once(socket, 'close');
-  const lines = Object.entries({ Host: `${hostname}:${port}`, Connection: 'keep-alive', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
-  socket.write(`${method} ${path} HTTP/1.1\r\n${lines.join('')}`);
+  const host = `Host: ${hostname}:${port}\r\n`;
+  const lines = Object.entries({ Connection: 'keep-alive', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.write(`GET /health/ready HTTP/1.1\r\n${host}Connection: keep-alive\r\n\r\n${method} ${path} HTTP/1.1\r\n${host}${lines.join('')}`);
+  await Promise.race([first, closed.then(() => Promise.reject(new Error(`connection closed before the first answer: ${received}`)))]);
   return {
     async finish(lastHeaders, body) {
       const last = Object.entries({ ...lastHeaders, 'Content-Length': String(Buffer.byteLength(body)) }).map(([name, value]) => `${name}: ${value}\r\n`);
       socket.write(`${last.join('')}\r\n${body}`);
       await closed;
-      const split = received.indexOf('\r\n\r\n');
-      const [statusLine, ...headerLines] = received.slice(0, split).split('\r\n');
-      const parsed: Record<string, string> = {};
-      for (const line of headerLines) parsed[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-      return { statusLine, headers: parsed, body: received.slice(split + 4) };
+      return parseAnswer(received.slice(answerEnd(received) ?? 0));
     },
   };
+}
+
+/** Where the first answer in `text` ends (it has a Content-Length), or null while it is incomplete. */
+function answerEnd(text: string): number | null {
+  const split = text.indexOf('\r\n\r\n');
+  if (split < 0) return null;
+  const length = Number(parseAnswer(text.slice(0, split + 4)).headers['content-length'] ?? 0);
+  return text.length >= split + 4 + length ? split + 4 + length : null;
+}
+
+function parseAnswer(text: string): RawResponse {
+  const split = text.indexOf('\r\n\r\n');
+  const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  return { statusLine, headers, body: text.slice(split + 4) };
 }
 
 /** Resolves once the server at `url` refuses new connections (it has stopped listening: it drains). */
