@@ -57,6 +57,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # so that the embedded database is always closed cleanly.
 STOPSIGNAL SIGTERM
 # node directly, not `npm start`: its prestart would try to rebuild, and npm would stand between
-# the signal and the service as PID 1. The heap flags are `npm start`'s (package.json): V8 collects
-# sooner instead of growing the heap under load (RSS under load about 200 MiB instead of 330).
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=192", "dist/auth-service.js"]
+# the signal and the service as PID 1. The V8 flags are `npm start`'s (package.json): V8 collects
+# sooner instead of growing the heap under load (RSS under load about 200 MiB instead of 330), and
+# does not shrink the heap when the service goes idle (that dropped the compiled code, which the
+# next burst of requests paid for again: README, "Benchmarks").
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=192", "--no-memory-reducer", "dist/auth-service.js"]
