@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { LookUpRefreshTokensById1764600000000 } from '../apps/auth-service/src/database/migrations/1764600000000-LookUpRefreshTokensById';
+import { TouchSessionsWithoutIndexChange1764700000000 } from '../apps/auth-service/src/database/migrations/1764700000000-TouchSessionsWithoutIndexChange';
 import { DataKeys } from '../apps/auth-service/src/keys/data-keys.service';
 import { RunningService, startAuthService } from './support/auth-service';
 import { claimsOf, newSession, refresh, TokenPair } from './support/flows';
@@ -242,6 +243,50 @@ describe('refresh rotation, strict (REFRESH_REUSE_GRACE=0) (SPEC §4)', () => {
     expect(rotated.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{107}$/);
     // Every token issued since (by the other tests here) is still found by its row id.
     expect((await refresh(service.url, rotated.body.refresh_token)).status).toBe(200);
+  });
+
+  it("touches the session in place: no index of sessions holds last_used_at, and the touch is a heap-only update", async () => {
+    const indexing = (q: { query: (sql: string) => Promise<{ name: string }[]> }) =>
+      q.query(
+        `SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+          WHERE i.indrelid = 'sessions'::regclass AND a.attname = 'last_used_at'`,
+      );
+    expect(await indexing(service.dataSource)).toEqual([]);
+    // The migration runs down and up again on a live database.
+    const migrating = service.dataSource.createQueryRunner();
+    try {
+      await migrating.startTransaction();
+      await new TouchSessionsWithoutIndexChange1764700000000().down(migrating);
+      expect(await indexing(migrating)).toEqual([{ name: 'sessions_user_live_idx' }]);
+      await new TouchSessionsWithoutIndexChange1764700000000().up(migrating);
+      expect(await indexing(migrating)).toEqual([]);
+      await migrating.commitTransaction();
+    } finally {
+      if (migrating.isTransactionActive) await migrating.rollbackTransaction();
+      await migrating.release();
+    }
+    const b = await newSession(service.url);
+    const sid = claimsOf(b.access_token).sid as string;
+    const runner = service.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      // This connection's counters not yet sent to the statistics (earlier transactions' included): the difference is the touch's.
+      const counters = async (): Promise<{ updated: number; hot: number }> =>
+        (
+          await runner.query(
+            `SELECT pg_stat_get_xact_tuples_updated('sessions'::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated('sessions'::regclass)::int AS hot`,
+          )
+        )[0];
+      const before = await counters();
+      // The touch as a refresh makes it (sessions.repository.ts).
+      await runner.query(`UPDATE sessions SET last_used_at = now() WHERE id = $1`, [sid]);
+      const after = await counters();
+      expect({ updated: after.updated - before.updated, hot: after.hot - before.hot }).toEqual({ updated: 1, hot: 1 });
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+    expect((await refresh(service.url, b.refresh_token)).status).toBe(200);
   });
 
   it('finds an earlier-shape token only among rows marked for lookup by hash', async () => {

@@ -6,6 +6,7 @@ import { AddEmailLookalikeGuards1764310000000 } from './1764310000000-AddEmailLo
 import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSessionsByUserAndIp';
 import { IndexSecurityLogStats1764500000000 } from './1764500000000-IndexSecurityLogStats';
 import { LookUpRefreshTokensById1764600000000 } from './1764600000000-LookUpRefreshTokensById';
+import { TouchSessionsWithoutIndexChange1764700000000 } from './1764700000000-TouchSessionsWithoutIndexChange';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   IndexSessionsByUserAndIp1764400000000,
   IndexSecurityLogStats1764500000000,
   LookUpRefreshTokensById1764600000000,
+  TouchSessionsWithoutIndexChange1764700000000,
 ];
