@@ -10,7 +10,7 @@ import { clientErrorHandler } from './common/client-errors';
 import { corsPolicy } from './common/cors';
 import { createRootLogger, loggingParams, registerRequestLog, requestIdOf } from './common/logging';
 import { registerBodyParsers, registerFormParser, registerGracefulClose, registerQueryGuard, registerRequestMetrics, registerResponseHeaders, registerSecurityHeaders } from './common/http-setup';
-import { AppConfig } from './config/app-config';
+import { AppConfig, TrustProxy } from './config/app-config';
 import { registerCookieTransport } from './auth/cookie-transport';
 import { setupOpenApi } from './common/openapi';
 import { Metrics } from './infra/metrics.service';
@@ -26,7 +26,7 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.http.trustProxy,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     // The request id of every log line, error body and security event (X-Request-Id, echoed).
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdOf(request.headers['x-request-id']),
     // Errors Fastify raises before routing (a malformed percent-encoding): same shape as the rest.
@@ -77,4 +77,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await app.register(fastifyCors, { delegator: corsPolicy(config.http.corsOrigins) });
   await app.init();
   return app;
+}
+
+/**
+ * TRUST_PROXY as Fastify takes it. A number of hops (SPEC §1) trusts the socket's peer and the
+ * hops before it up to that count, as proxy-addr counts them: the client is the address that many
+ * hops back in X-Forwarded-For. Fastify 5.12 no longer takes a bare number (it now trusts nothing
+ * for one), so the count is given as that function; 0 trusts nothing.
+ */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  const hops = trust;
+  return hops > 0 ? (_address, hop) => hop < hops : false;
 }
