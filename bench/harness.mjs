@@ -153,6 +153,9 @@ function postgresCpuSince(before) {
   return total;
 }
 
+/** A process.cpuUsage() difference in seconds (user + system). */
+const cpuUsageSeconds = ({ user, system }) => (user + system) / 1e6;
+
 /** Resident set size of a process now, in MiB (PGlite runs in the service's process: counted). */
 export function rssMiB(pid) {
   const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -303,19 +306,20 @@ async function sampled(pid, tally, fn) {
  * an error, in the warm-up too). Each is warmed up (WARMUP_S, discarded), one after the other; then
  * `seconds` of each are measured in SLICES turns (a contender alone: one window after its warm-up).
  * Per contender: requests/s, p50 and p99 of the answers of its windows, its server's CPU
- * (`cpuMsPerReq`) and PostgreSQL's (`dbCpuMsPerReq`) per request over its windows, and its RSS
+ * (`cpuMsPerReq`), PostgreSQL's (`dbCpuMsPerReq`) and the load generator's (`loadCpuMsPerReq`: this
+ * process, where autocannon runs, on the same cores) per request over its windows, and its RSS
  * (`rssMiB`: the highest sample under load, warm-up included).
  */
 export async function measureGroup(contenders, seconds = DURATION_S) {
   const slices = contenders.length > 1 ? SLICES : 1;
-  const tallies = contenders.map(() => ({ good: 0, wrong: 0, statuses: {}, times: [], cpu: 0, dbCpu: 0, rssMax: 0 }));
+  const tallies = contenders.map(() => ({ good: 0, wrong: 0, statuses: {}, times: [], cpu: 0, dbCpu: 0, loadCpu: 0, rssMax: 0 }));
   /** Contender i loaded `lead + window` s; what it answered in the window is added to its tally when `measured`. */
   const load = async (i, lead, window, measured) => {
     const [c, t] = [contenders[i], tallies[i]];
-    let cpu0, db0;
+    let cpu0, db0, load0;
     const onWindow = (edge) => {
-      if (edge === 'start') (cpu0 = cpuSeconds(c.pid)), (db0 = postgresCpu());
-      else if (measured) (t.cpu += cpuSeconds(c.pid) - cpu0), (t.dbCpu += postgresCpuSince(db0));
+      if (edge === 'start') (cpu0 = cpuSeconds(c.pid)), (db0 = postgresCpu()), (load0 = process.cpuUsage());
+      else if (measured) (t.cpu += cpuSeconds(c.pid) - cpu0), (t.dbCpu += postgresCpuSince(db0)), (t.loadCpu += cpuUsageSeconds(process.cpuUsage(load0)));
     };
     const r = await sampled(c.pid, t, () => autocannonRun({ ...c.options, duration: lead + window }, c.expected, window, onWindow));
     t.wrong += r.errors + countOf(r.statuses, (code) => code !== c.expected);
@@ -346,6 +350,7 @@ export async function measureGroup(contenders, seconds = DURATION_S) {
       statuses: t.statuses,
       cpuMsPerReq: t.good ? round((t.cpu * 1000) / t.good, 3) : NaN,
       dbCpuMsPerReq: t.good ? round((t.dbCpu * 1000) / t.good, 3) : NaN,
+      loadCpuMsPerReq: t.good ? round((t.loadCpu * 1000) / t.good, 3) : NaN,
       rssMiB: round(t.rssMax),
       requests: t.good,
     };

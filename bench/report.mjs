@@ -115,13 +115,13 @@ function targetRows(r) {
 }
 
 function measurementRows(r) {
-  const rows = ['| size | what | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | RSS MiB | errors |', '|---|---|---|---|---|---|---|---|---|'];
+  const rows = ['| size | what | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | load generator CPU ms/req | RSS MiB | errors |', '|---|---|---|---|---|---|---|---|---|---|'];
   const keys = [...new Set(r.measurements.map((m) => `${m.size}\u0000${m.key}`))];
   for (const k of keys) {
     const [size, key] = k.split('\u0000');
     const list = r.measurements.filter((m) => m.size === size && m.key === key);
     const col = (f, d) => span(list.map(f), d);
-    rows.push(`| ${size} | ${LABELS[key] ?? key} | ${col((m) => m.rps, 0)} | ${col((m) => m.p50)} | ${col((m) => m.p99)} | ${col((m) => m.cpuMsPerReq, 3)} | ${col((m) => (key.startsWith('embedded') ? NaN : m.dbCpuMsPerReq ?? NaN), 3)} | ${col((m) => m.rssMiB, 0)} | ${list.reduce((n, m) => n + m.errors, 0)} |`);
+    rows.push(`| ${size} | ${LABELS[key] ?? key} | ${col((m) => m.rps, 0)} | ${col((m) => m.p50)} | ${col((m) => m.p99)} | ${col((m) => m.cpuMsPerReq, 3)} | ${col((m) => (key.startsWith('embedded') ? NaN : m.dbCpuMsPerReq ?? NaN), 3)} | ${col((m) => m.loadCpuMsPerReq ?? NaN, 3)} | ${col((m) => m.rssMiB, 0)} | ${list.reduce((n, m) => n + m.errors, 0)} |`);
   }
   return rows.join('\n');
 }

@@ -72,7 +72,7 @@ async function group(results, run, entries) {
       const m = measured[i];
       const label = `${key} [${size}${RUNS > 1 ? `, run ${run}` : ''}]`;
       results.measurements.push({ key, size, run, ...m });
-      log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req (PostgreSQL ${m.dbCpuMsPerReq}), RSS ${m.rssMiB} MiB, errors ${m.errors}`);
+      log(`${label}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuMsPerReq} CPU ms/req (PostgreSQL ${m.dbCpuMsPerReq}, load generator ${m.loadCpuMsPerReq}), RSS ${m.rssMiB} MiB, errors ${m.errors}`);
       if (m.errors) throw new Error(`${label}: ${m.errors} errors (statuses ${JSON.stringify(m.statuses)})`);
     }
   } finally {
