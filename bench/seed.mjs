@@ -82,10 +82,11 @@ export const EVENT_DAYS = 90;
 const REBUILD_INDEXES_FROM = 1_000_000;
 
 /**
- * Security events from the current count of seeded ones up to n, already sealed: `seq` and
- * `chain` set (security-log/chain-sealer.service.ts seals the rows whose `seq` IS NULL), taken
- * after the chain's head under the sealer's own advisory lock, so the sealer has nothing to do
- * with them and goes on after them with the rows the measurements write.
+ * Security events from the current count of seeded ones up to n, already sealed: each with its
+ * row in `security_log_links` (seq after the chain's head, a stand-in link) and `sealed_through`
+ * moved past them (security-log/chain-sealer.service.ts seals the rows above it without a link),
+ * under the sealer's own advisory lock, so the sealer has nothing to do with them and goes on after
+ * them with the rows the measurements write. Seeding runs while no service writes to the database.
  */
 export async function seedEvents(db, n, users) {
   const t0 = performance.now();
@@ -95,7 +96,12 @@ export async function seedEvents(db, n, users) {
   await db.query('BEGIN');
   await db.query('SET LOCAL synchronous_commit = off');
   await db.query('SELECT pg_advisory_xact_lock(7310005)'); // LockIds.securityLogSealer
-  const [{ offset }] = (await db.query('SELECT coalesce(max(seq), 0)::bigint AS "offset" FROM security_logs')).rows;
+  const [{ offset }] = (await db.query('SELECT coalesce(max(seq), 0)::bigint AS "offset" FROM security_log_links')).rows;
+  const [{ before, unsealed }] = (await db.query(
+    `SELECT coalesce(max(id), 0)::bigint AS before,
+            (SELECT count(*)::int FROM security_logs l WHERE NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id)) AS unsealed
+       FROM security_logs`,
+  )).rows;
   await db.query('SELECT setseed(0.42)');
   // Millions of rows into nine b-trees, several keyed by random users and addresses, take a quarter
   // of an hour; the same rows with the indexes built afterwards (a sort each) take minutes. The
@@ -109,29 +115,42 @@ export async function seedEvents(db, n, users) {
   // ones (a few busy accounts, a long tail), so a filter by user finds real accounts. The rows have
   // the size of the service's own: the load's User-Agent (harness.mjs), a request id as long as a UUID.
   await db.query(
-    `INSERT INTO security_logs (event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac, seq, chain)
+    `INSERT INTO security_logs (event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac)
      SELECT t.type,
             CASE WHEN t.type IN ('rate_limited', 'signing_key_rotated') THEN NULL ELSE ${uuid('u', 'r.u')} END,
             CASE WHEN t.type LIKE 'login%' OR t.type = 'rate_limited' THEN 'user' || r.u || '@bench.example.com' END,
             CASE WHEN t.type = 'signing_key_rotated' THEN NULL ELSE '10.0.' || (r.i / 250) || '.' || (r.i % 250 + 1) END,
-            $7::text,
+            $6::text,
             CASE WHEN t.type IN ('login_success', 'token_refreshed', 'logout') THEN ${uuid('s', 'r.u')} END,
             'seed-' || lpad(g::text, 31, '0'),
             CASE WHEN t.type = 'login_failure' THEN '{"reason":"invalid_credentials"}'::jsonb ELSE '{}'::jsonb END,
-            now() - interval '${EVENT_DAYS} days' + (g - $2::int) * $4::float8 * interval '1 millisecond',
-            sha256(int8send(g)), $1::bigint + g - $2::int + 1, sha256(int8send(-g))
-       FROM generate_series($2::int, $3::int) AS g
-      CROSS JOIN LATERAL (SELECT 1 + floor($5::int * x ^ 2)::int AS u, floor(5000 * (x * 7919 - floor(x * 7919)))::int AS i, x * 104729 - floor(x * 104729) AS k
+            now() - interval '${EVENT_DAYS} days' + (g - $1::int) * $3::float8 * interval '1 millisecond',
+            sha256(int8send(g))
+       FROM generate_series($1::int, $2::int) AS g
+      CROSS JOIN LATERAL (SELECT 1 + floor($4::int * x ^ 2)::int AS u, floor(5000 * (x * 7919 - floor(x * 7919)))::int AS i, x * 104729 - floor(x * 104729) AS k
                             FROM (SELECT random() AS x WHERE g > 0 OFFSET 0) AS s) AS r
-      CROSS JOIN LATERAL (SELECT ($6::text[])[1 + floor(15 * r.k ^ 2.5)::int] AS type OFFSET 0) AS t`,
-    [offset, have + 1, n, spacingMs, Math.max(1, users - 1), TYPES, USER_AGENT],
+      CROSS JOIN LATERAL (SELECT ($5::text[])[1 + floor(15 * r.k ^ 2.5)::int] AS type OFFSET 0) AS t`,
+    [have + 1, n, spacingMs, Math.max(1, users - 1), TYPES, USER_AGENT],
   );
+  // The new rows' links, in id order after the chain's head; `sealed_through` past them when every
+  // row before them was sealed (else the sealer finds the older unsealed rows and skips these by their links).
+  await db.query(
+    `INSERT INTO security_log_links (seq, log_id, chain)
+     SELECT $1::bigint + row_number() OVER (ORDER BY id), id, sha256(int8send(-id)) FROM security_logs WHERE id > $2 ORDER BY id`,
+    [offset, before],
+  );
+  if (unsealed === 0) {
+    await db.query(
+      `INSERT INTO security_log_sealer (id, sealed_through) SELECT 1, max(id) FROM security_logs
+       ON CONFLICT (id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through`,
+    );
+  }
   if (rebuild.length) {
     await db.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     for (const { indexdef } of rebuild) await db.query(indexdef);
   }
   await db.query('COMMIT');
   const insertMs = performance.now() - t0;
-  await db.query('VACUUM (ANALYZE) security_logs, users, sessions, refresh_tokens'); // steady state: statistics, visibility map
+  await db.query('VACUUM (ANALYZE) security_logs, security_log_links, users, sessions, refresh_tokens'); // steady state: statistics, visibility map
   return { events: n, ms: round(performance.now() - t0), insertMs: round(insertMs) };
 }

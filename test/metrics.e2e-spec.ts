@@ -64,7 +64,7 @@ describe('GET /metrics, open (METRICS_TOKEN unset) (SPEC §2 Operations)', () =>
     const text = await scrape(service.url);
     expect(sample(text, 'tessera_signing_key_active_age_seconds')).toBeGreaterThan(0);
     expect(sample(text, 'tessera_signing_key_next_lead_seconds')).toBeGreaterThanOrEqual(0);
-    const [{ max }] = await service.dataSource.query(`SELECT max(seq) AS max FROM security_logs`);
+    const [{ max }] = await service.dataSource.query(`SELECT max(seq) AS max FROM security_log_links`);
     expect(sample(text, 'tessera_security_log_sealed_seq')).toBeGreaterThanOrEqual(Number(max));
     expect(Number(max)).toBeGreaterThan(0);
     expect(sample(text, 'tessera_security_log_unsealed_rows')).toBeGreaterThanOrEqual(0);

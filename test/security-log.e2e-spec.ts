@@ -1,9 +1,10 @@
 import type { SecurityLogItem as LogItem } from '../apps/auth-service/src/admin/security-logs.service';
 import { ChainSealer } from '../apps/auth-service/src/security-log/chain-sealer.service';
 import { SecurityLogRetention } from '../apps/auth-service/src/security-log/retention.service';
+import { rowMac } from '../apps/auth-service/src/security-log/chain';
 import { SecurityLogService } from '../apps/auth-service/src/security-log/security-log.service';
 import { RunningService, startAuthService } from './support/auth-service';
-import { NO_RATE_LIMITS } from './support/test-env';
+import { NO_RATE_LIMITS, usingPostgres } from './support/test-env';
 import { claimsOf, login, newSession, refresh, TokenPair } from './support/flows';
 import { call, STRONG_PASSWORD, uniqueEmail } from './support/http';
 
@@ -309,8 +310,8 @@ describe('tamper evidence and retention (SPEC §5)', () => {
     return (await call<{ ok: boolean; checked: number; first_bad_id?: string }>(service.url, 'GET', '/api/admin/security-logs/verify', { token: admin })).body;
   };
   const someRow = async (offset: number): Promise<string> => {
-    const rows = await service.dataSource.query(`SELECT id FROM security_logs WHERE seq IS NOT NULL ORDER BY seq LIMIT 1 OFFSET $1`, [offset]);
-    return String(rows[0].id);
+    const rows = await service.dataSource.query(`SELECT log_id FROM security_log_links ORDER BY seq LIMIT 1 OFFSET $1`, [offset]);
+    return String(rows[0].log_id);
   };
 
   beforeEach(async () => {
@@ -343,9 +344,35 @@ describe('tamper evidence and retention (SPEC §5)', () => {
   it('finds a deleted row', async () => {
     await verify();
     const gone = await someRow(3);
+    await service.dataSource.query(`DELETE FROM security_logs WHERE id = $1`, [gone]);
+    expect(await verify()).toMatchObject({ ok: false, first_bad_id: gone });
+  });
+
+  it('finds a deleted row deleted with its link', async () => {
+    await verify();
+    const gone = await someRow(3);
     const next = await someRow(4);
+    await service.dataSource.query(`DELETE FROM security_log_links WHERE log_id = $1`, [gone]);
     await service.dataSource.query(`DELETE FROM security_logs WHERE id = $1`, [gone]);
     expect(await verify()).toMatchObject({ ok: false, first_bad_id: next });
+  });
+
+  it('finds two rows whose links were swapped', async () => {
+    await verify();
+    const [a, b] = [await someRow(2), await someRow(3)];
+    // Through -1, as security_log_links_log_id_key allows one link per row at every moment.
+    await service.dataSource.query(`UPDATE security_log_links SET log_id = -1 WHERE log_id = $1`, [a]);
+    await service.dataSource.query(`UPDATE security_log_links SET log_id = $1 WHERE log_id = $2`, [a, b]);
+    await service.dataSource.query(`UPDATE security_log_links SET log_id = $1 WHERE log_id = -1`, [b]);
+    expect(await verify()).toMatchObject({ ok: false, first_bad_id: b });
+  });
+
+  it('finds a row whose link was deleted (the row then unsealed, its MAC intact)', async () => {
+    await verify();
+    const seqs = await service.dataSource.query(`SELECT max(seq)::text AS head FROM security_log_links`);
+    // The newest link gone: the row reads as unsealed, and this instance had sealed further.
+    await service.dataSource.query(`DELETE FROM security_log_links WHERE seq = $1`, [seqs[0].head]);
+    expect((await verify()).ok).toBe(false);
   });
 
   it('finds an inserted row, sealed or not', async () => {
@@ -358,16 +385,51 @@ describe('tamper evidence and retention (SPEC §5)', () => {
 
   it('finds a deleted tail that this instance had sealed', async () => {
     await verify();
-    await service.dataSource.query(`DELETE FROM security_logs WHERE seq = (SELECT max(seq) FROM security_logs)`);
+    await service.dataSource.query(
+      `WITH tail AS (DELETE FROM security_log_links WHERE seq = (SELECT max(seq) FROM security_log_links) RETURNING log_id)
+       DELETE FROM security_logs WHERE id IN (SELECT log_id FROM tail)`,
+    );
     expect((await verify()).ok).toBe(false);
+  });
+
+  (usingPostgres() ? it : it.skip)('(needs TEST_DATABASE_URL) seals a row whose transaction drew its id before others but commits after them', async () => {
+    await verify();
+    const key = service.app.get(SecurityLogService).key;
+    const createdAt = new Date();
+    const row = { eventType: 'login_success' as const, userId: null, identifier: 'late@example.com', ip: null, userAgent: null, sessionId: null, requestId: null, details: {}, createdAt };
+    const late = service.dataSource.createQueryRunner();
+    await late.connect();
+    let lateId: string;
+    try {
+      await late.startTransaction();
+      [{ id: lateId }] = await late.query(
+        `INSERT INTO security_logs (event_type, identifier, details, created_at, mac) VALUES ($1, $2, '{}', $3, $4) RETURNING id::text`,
+        [row.eventType, row.identifier, createdAt, rowMac(key, row)],
+      );
+      // Rows with higher ids written and committed meanwhile; the sealer runs while the lower one is not visible yet.
+      await newSession(service.url, 'meanwhile');
+      await service.app.get(SecurityLogService).flush();
+      await service.app.get(ChainSealer).sealOnce();
+      await late.commitTransaction();
+    } finally {
+      await late.release();
+    }
+    const result = await verify();
+    expect(result).toEqual({ ok: true, checked: expect.any(Number) });
+    const unsealed = await service.dataSource.query(`SELECT l.id FROM security_logs l WHERE NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id)`);
+    expect(unsealed).toEqual([]);
+    const [{ seq }] = await service.dataSource.query(`SELECT seq::text FROM security_log_links WHERE log_id = $1`, [lateId]);
+    expect(Number(seq)).toBeGreaterThan(0);
   });
 
   it('purges old events from a checkpoint and still verifies what remains', async () => {
     await verify();
     const purged = await service.app.get(SecurityLogRetention).runOnce(new Date(Date.now() + 366 * 86_400_000));
     expect(purged).toBeGreaterThan(10);
-    const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM security_logs WHERE seq IS NOT NULL`);
+    const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM security_log_links`);
     expect(n).toBe(0);
+    const [{ left }] = await service.dataSource.query(`SELECT count(*)::int AS left FROM security_logs`);
+    expect(left).toBeLessThan(purged as number);
     await newSession(service.url, 'after');
     const result = await verify();
     expect(result.ok).toBe(true);

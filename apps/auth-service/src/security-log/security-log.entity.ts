@@ -33,12 +33,7 @@ export class SecurityLog {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** HMAC of the row's content, written with it; its place in the chain is in security_log_links (the sealer's). */
   @Column({ type: 'bytea' })
   mac: Buffer;
-
-  @Column({ type: 'bigint', nullable: true })
-  seq: string | null;
-
-  @Column({ type: 'bytea', nullable: true })
-  chain: Buffer | null;
 }

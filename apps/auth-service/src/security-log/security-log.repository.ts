@@ -35,8 +35,14 @@ export interface ChainPoint {
   chain: Buffer;
 }
 
-/** A row as written: sequence and chain link are the sealer's. */
-export type SecurityLogRow = Omit<SecurityLog, 'id' | 'seq' | 'chain'>;
+/** A link of the chain as verify reads it: its row, or null when the row is gone. */
+export interface SealedRow extends ChainPoint {
+  logId: string;
+  row: SecurityLog | null;
+}
+
+/** A row as written (its link in the chain is the sealer's, in security_log_links). */
+export type SecurityLogRow = Omit<SecurityLog, 'id'>;
 
 /** The columns a new row is written with, in the order of `securityLogParams`. */
 export const SECURITY_LOG_COLUMNS = 'event_type, user_id, identifier, ip, user_agent, session_id, request_id, details, created_at, mac';
@@ -140,57 +146,102 @@ export class SecurityLogRepository {
     return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
   }
 
+  /** The newest link: the chain's sealed head. */
   async head(manager?: EntityManager): Promise<ChainPoint | null> {
-    const rows: ChainPoint[] = await (manager ?? this.logs.manager).query(`SELECT seq, chain FROM security_logs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`);
+    const rows: ChainPoint[] = await (manager ?? this.logs.manager).query(`SELECT seq, chain FROM security_log_links ORDER BY seq DESC LIMIT 1`);
     return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
   }
 
-  /** For metrics: how many rows wait for the sealer, and how long the oldest has waited (both on the partial unsealed index). */
+  /** The id up to which every row is sealed (the sealer looks above it only); 0 before the first seal. */
+  async sealedThrough(manager?: EntityManager): Promise<string> {
+    const rows: { sealed_through: string }[] = await (manager ?? this.logs.manager).query(`SELECT sealed_through FROM security_log_sealer WHERE id = 1`);
+    return rows[0] ? String(rows[0].sealed_through) : '0';
+  }
+
+  /** The highest id of the rows this connection sees now. */
+  async highestId(): Promise<string> {
+    const rows: { id: string }[] = await this.logs.query(`SELECT coalesce(max(id), 0) AS id FROM security_logs`);
+    return String(rows[0]?.id ?? '0');
+  }
+
+  /**
+   * The transactions of other connections that may be writing to security_logs now: those holding
+   * its RowExclusiveLock, which a statement takes before it draws an id for a new row and keeps to
+   * its transaction's end. Named by virtual transaction id.
+   */
+  async writers(): Promise<string[]> {
+    const rows: { vxid: string }[] = await this.logs.query(
+      `SELECT virtualtransaction AS vxid FROM pg_locks
+        WHERE locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND relation = 'security_logs'::regclass AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`,
+    );
+    return rows.map((row) => row.vxid);
+  }
+
+  /** Which of these transactions have not ended yet (each holds the lock on its own virtual transaction id until it ends). */
+  async running(vxids: string[]): Promise<string[]> {
+    if (vxids.length === 0) return [];
+    const rows: { vxid: string }[] = await this.logs.query(`SELECT virtualxid AS vxid FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[])`, [vxids]);
+    return rows.map((row) => row.vxid);
+  }
+
+  /** For metrics: how many rows wait for the sealer, and how long the oldest has waited (the rows above `sealed_through` without a link). */
   async unsealedBacklog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
     const rows: { rows: string; age: string | null }[] = await this.logs.query(
-      `SELECT count(*) AS rows, extract(epoch FROM now() - min(created_at)) AS age FROM security_logs WHERE seq IS NULL`,
+      `SELECT count(*) AS rows, extract(epoch FROM now() - min(l.created_at)) AS age FROM security_logs l
+        WHERE l.id > coalesce((SELECT sealed_through FROM security_log_sealer WHERE id = 1), 0) AND ${UNSEALED}`,
     );
     return { rows: Number(rows[0]?.rows ?? 0), oldestAgeSeconds: Math.max(0, Number(rows[0]?.age ?? 0)) };
   }
 
   /**
-   * The oldest rows waiting for the sealer, as much of each as a link needs (its id and MAC): the
-   * sealer runs every second under load, and whole entities (details parsed, every column mapped)
-   * were work and garbage for nothing.
+   * The oldest rows in (after, through] without a link, as much of each as a link needs (its id and
+   * MAC): the sealer runs every second under load, and whole entities (details parsed, every column
+   * mapped) were work and garbage for nothing.
    */
-  unsealed(limit: number, manager: EntityManager): Promise<UnsealedRow[]> {
+  unsealed(after: string, through: string, limit: number, manager: EntityManager): Promise<UnsealedRow[]> {
     // node-postgres on both databases (PGlite through its driver): a bigint comes as a string, bytea as a Buffer.
-    return manager.query(`SELECT id, mac FROM security_logs WHERE seq IS NULL ORDER BY id LIMIT $1`, [limit]);
+    return manager.query(`SELECT l.id, l.mac FROM security_logs l WHERE l.id > $1 AND l.id <= $2 AND ${UNSEALED} ORDER BY l.id LIMIT $3`, [after, through, limit]);
   }
 
-  async seal(links: { id: string; seq: string; chain: Buffer }[], manager: EntityManager): Promise<void> {
-    if (links.length === 0) return;
+  /** Writes the links and moves `sealed_through`, in one statement. */
+  async seal(links: { id: string; seq: string; chain: Buffer }[], sealedThrough: string, manager: EntityManager): Promise<void> {
     await manager.query(
-      `UPDATE security_logs AS l SET seq = v.seq, chain = v.chain
-         FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS seq, unnest($3::bytea[]) AS chain) AS v
-        WHERE l.id = v.id`,
-      [links.map((l) => l.id), links.map((l) => l.seq), links.map((l) => l.chain)],
+      `WITH linked AS (
+         INSERT INTO security_log_links (seq, log_id, chain) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])
+       )
+       INSERT INTO security_log_sealer (id, sealed_through) VALUES (1, $4) ON CONFLICT (id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through`,
+      [links.map((l) => l.seq), links.map((l) => l.id), links.map((l) => l.chain), sealedThrough],
     );
   }
 
-  sealedAfter(seq: string, limit: number): Promise<SecurityLog[]> {
-    return this.logs.createQueryBuilder('l').where('l.seq > :seq', { seq }).orderBy('l.seq', 'ASC').limit(limit).getMany();
+  /** The links after `seq`, in order, each with its row (null when the row is gone). */
+  async sealedAfter(seq: string, limit: number): Promise<SealedRow[]> {
+    const rows: (Record<string, unknown> & { seq: string; chain: Buffer; log_id: string; row_id: string | null })[] = await this.logs.query(
+      `SELECT k.seq, k.chain, k.log_id, l.id AS row_id, ${ROW_COLUMNS}
+         FROM security_log_links k LEFT JOIN security_logs l ON l.id = k.log_id
+        WHERE k.seq > $1 ORDER BY k.seq LIMIT $2`,
+      [seq, limit],
+    );
+    return rows.map((r) => ({ seq: String(r.seq), chain: r.chain, logId: String(r.log_id), row: r.row_id === null ? null : toEntity({ ...r, id: r.row_id }) }));
   }
 
-  unsealedAfter(id: string, limit: number): Promise<SecurityLog[]> {
-    return this.logs.createQueryBuilder('l').where('l.seq IS NULL AND l.id > :id', { id }).orderBy('l.id', 'ASC').limit(limit).getMany();
+  /** Rows without a link, by id, after `id`. */
+  async unsealedAfter(id: string, limit: number): Promise<SecurityLog[]> {
+    const rows: Record<string, unknown>[] = await this.logs.query(`SELECT l.id, ${ROW_COLUMNS} FROM security_logs l WHERE l.id > $1 AND ${UNSEALED} ORDER BY l.id LIMIT $2`, [id, limit]);
+    return rows.map(toEntity);
   }
 
   /** The highest sealed seq among rows older than `before`: what retention may purge up to. */
   async lastSealedBefore(before: Date): Promise<ChainPoint | null> {
     const rows: ChainPoint[] = await this.logs.query(
-      `SELECT seq, chain FROM security_logs WHERE seq = (SELECT max(seq) FROM security_logs WHERE created_at < $1 AND seq IS NOT NULL)`,
+      `SELECT k.seq, k.chain FROM security_log_links k JOIN security_logs l ON l.id = k.log_id WHERE l.created_at < $1 ORDER BY k.seq DESC LIMIT 1`,
       [before],
     );
     return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
   }
 
-  /** Moves the checkpoint first, then deletes, in one transaction per batch; returns how many went. */
+  /** Moves the checkpoint first, then deletes links and their rows, in one transaction per batch; returns how many links went. */
   async purgeThrough(point: ChainPoint, batchSize: number): Promise<number> {
     return this.logs.manager.transaction(async (manager) => {
       await manager.query(
@@ -200,11 +251,39 @@ export class SecurityLogRepository {
            updated_at = now()`,
         [point.seq, point.chain],
       );
-      const result = await manager.query(
-        `DELETE FROM security_logs WHERE id IN (SELECT id FROM security_logs WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
+      const rows: { n: number }[] = await manager.query(
+        `WITH gone AS (
+           DELETE FROM security_log_links WHERE seq IN (SELECT seq FROM security_log_links WHERE seq <= $1 ORDER BY seq LIMIT $2) RETURNING log_id
+         ), purged AS (
+           DELETE FROM security_logs WHERE id IN (SELECT log_id FROM gone)
+         )
+         SELECT count(*)::int AS n FROM gone`,
         [point.seq, batchSize],
       );
-      return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+      return rows[0]?.n ?? 0;
     });
   }
+}
+
+/** A row has no link (security_log_links_log_id_key). */
+const UNSEALED = 'NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id)';
+
+/** A row's columns for verify, by the entity's property names (the row's id is selected apart). */
+const ROW_COLUMNS = `l.event_type AS "eventType", l.user_id AS "userId", l.identifier, l.ip, l.user_agent AS "userAgent", l.session_id AS "sessionId",
+  l.request_id AS "requestId", l.details, l.created_at AS "createdAt", l.mac`;
+
+function toEntity(r: Record<string, unknown>): SecurityLog {
+  return Object.assign(new SecurityLog(), {
+    id: String(r.id),
+    eventType: r.eventType,
+    userId: r.userId,
+    identifier: r.identifier,
+    ip: r.ip,
+    userAgent: r.userAgent,
+    sessionId: r.sessionId,
+    requestId: r.requestId,
+    details: r.details,
+    createdAt: r.createdAt,
+    mac: r.mac,
+  });
 }

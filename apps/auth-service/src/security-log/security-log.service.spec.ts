@@ -5,7 +5,7 @@ import { SecurityLog } from './security-log.entity';
 import type { SecurityLogRepository } from './security-log.repository';
 import { SecurityLogService } from './security-log.service';
 
-type Row = Omit<SecurityLog, 'id' | 'seq' | 'chain'>;
+type Row = Omit<SecurityLog, 'id'>;
 
 /** The batching rules only: a repository that stores rows in memory and refuses what a test says. */
 function serviceWith(refuse: (rows: Row[]) => Error | undefined): { service: SecurityLogService; stored: Row[] } {

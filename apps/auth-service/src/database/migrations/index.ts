@@ -7,6 +7,7 @@ import { IndexSessionsByUserAndIp1764400000000 } from './1764400000000-IndexSess
 import { IndexSecurityLogStats1764500000000 } from './1764500000000-IndexSecurityLogStats';
 import { LookUpRefreshTokensById1764600000000 } from './1764600000000-LookUpRefreshTokensById';
 import { TouchSessionsWithoutIndexChange1764700000000 } from './1764700000000-TouchSessionsWithoutIndexChange';
+import { SealSecurityLogBesideItsRows1764800000000 } from './1764800000000-SealSecurityLogBesideItsRows';
 
 /** Every migration, in order. Listed explicitly (no glob), so a build cannot miss or reorder one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   IndexSecurityLogStats1764500000000,
   LookUpRefreshTokensById1764600000000,
   TouchSessionsWithoutIndexChange1764700000000,
+  SealSecurityLogBesideItsRows1764800000000,
 ];
