@@ -235,7 +235,9 @@ export class SecurityLogRepository {
   /** The highest sealed seq among rows older than `before`: what retention may purge up to. */
   async lastSealedBefore(before: Date): Promise<ChainPoint | null> {
     const rows: ChainPoint[] = await this.logs.query(
-      `SELECT k.seq, k.chain FROM security_log_links k JOIN security_logs l ON l.id = k.log_id WHERE l.created_at < $1 ORDER BY k.seq DESC LIMIT 1`,
+      // The rows older than `before` first (security_logs_created_idx: few, when retention runs hourly), then their links.
+      `SELECT seq, chain FROM security_log_links
+        WHERE seq = (SELECT max(k.seq) FROM security_logs l JOIN security_log_links k ON k.log_id = l.id WHERE l.created_at < $1)`,
       [before],
     );
     return rows[0] ? { seq: String(rows[0].seq), chain: rows[0].chain } : null;
