@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { SecurityLog } from './security-log.entity';
 
 export interface LogFilters {
@@ -217,19 +217,15 @@ export class SecurityLogRepository {
 
   /** The links after `seq`, in order, each with its row (null when the row is gone). */
   async sealedAfter(seq: string, limit: number): Promise<SealedRow[]> {
-    const rows: (Record<string, unknown> & { seq: string; chain: Buffer; log_id: string; row_id: string | null })[] = await this.logs.query(
-      `SELECT k.seq, k.chain, k.log_id, l.id AS row_id, ${ROW_COLUMNS}
-         FROM security_log_links k LEFT JOIN security_logs l ON l.id = k.log_id
-        WHERE k.seq > $1 ORDER BY k.seq LIMIT $2`,
-      [seq, limit],
-    );
-    return rows.map((r) => ({ seq: String(r.seq), chain: r.chain, logId: String(r.log_id), row: r.row_id === null ? null : toEntity({ ...r, id: r.row_id }) }));
+    const links: { seq: string; chain: Buffer; log_id: string }[] = await this.logs.query(`SELECT seq, chain, log_id FROM security_log_links WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]);
+    const rows = links.length ? await this.logs.findBy({ id: In(links.map((link) => String(link.log_id))) }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return links.map((link) => ({ seq: String(link.seq), chain: link.chain, logId: String(link.log_id), row: byId.get(String(link.log_id)) ?? null }));
   }
 
   /** Rows without a link, by id, after `id`. */
-  async unsealedAfter(id: string, limit: number): Promise<SecurityLog[]> {
-    const rows: Record<string, unknown>[] = await this.logs.query(`SELECT l.id, ${ROW_COLUMNS} FROM security_logs l WHERE l.id > $1 AND ${UNSEALED} ORDER BY l.id LIMIT $2`, [id, limit]);
-    return rows.map(toEntity);
+  unsealedAfter(id: string, limit: number): Promise<SecurityLog[]> {
+    return this.logs.createQueryBuilder('l').where('l.id > :id', { id }).andWhere(UNSEALED).orderBy('l.id', 'ASC').limit(limit).getMany();
   }
 
   /** The highest sealed seq among rows older than `before`: what retention may purge up to. */
@@ -269,23 +265,3 @@ export class SecurityLogRepository {
 
 /** A row has no link (security_log_links_log_id_key). */
 const UNSEALED = 'NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id)';
-
-/** A row's columns for verify, by the entity's property names (the row's id is selected apart). */
-const ROW_COLUMNS = `l.event_type AS "eventType", l.user_id AS "userId", l.identifier, l.ip, l.user_agent AS "userAgent", l.session_id AS "sessionId",
-  l.request_id AS "requestId", l.details, l.created_at AS "createdAt", l.mac`;
-
-function toEntity(r: Record<string, unknown>): SecurityLog {
-  return Object.assign(new SecurityLog(), {
-    id: String(r.id),
-    eventType: r.eventType,
-    userId: r.userId,
-    identifier: r.identifier,
-    ip: r.ip,
-    userAgent: r.userAgent,
-    sessionId: r.sessionId,
-    requestId: r.requestId,
-    details: r.details,
-    createdAt: r.createdAt,
-    mac: r.mac,
-  });
-}
