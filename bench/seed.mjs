@@ -83,8 +83,8 @@ const REBUILD_INDEXES_FROM = 1_000_000;
 
 /**
  * Security events from the current count of seeded ones up to n, already sealed: each with its
- * row in `security_log_links` (seq after the chain's head, a stand-in link) and `sealed_through`
- * moved past them (security-log/chain-sealer.service.ts seals the rows above it without a link),
+ * row in `security_log_links` (seq after the chain's head, a stand-in link, as for any row the
+ * service left unsealed before) and `sealed_through` moved past them (security-log/chain-sealer.service.ts seals the rows above it without a link),
  * under the sealer's own advisory lock, so the sealer has nothing to do with them and goes on after
  * them with the rows the measurements write. Seeding runs while no service writes to the database.
  */
@@ -97,11 +97,6 @@ export async function seedEvents(db, n, users) {
   await db.query('SET LOCAL synchronous_commit = off');
   await db.query('SELECT pg_advisory_xact_lock(7310005)'); // LockIds.securityLogSealer
   const [{ offset }] = (await db.query('SELECT coalesce(max(seq), 0)::bigint AS "offset" FROM security_log_links')).rows;
-  const [{ before, unsealed }] = (await db.query(
-    `SELECT coalesce(max(id), 0)::bigint AS before,
-            (SELECT count(*)::int FROM security_logs l WHERE NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id)) AS unsealed
-       FROM security_logs`,
-  )).rows;
   await db.query('SELECT setseed(0.42)');
   // Millions of rows into nine b-trees, several keyed by random users and addresses, take a quarter
   // of an hour; the same rows with the indexes built afterwards (a sort each) take minutes. The
@@ -132,19 +127,20 @@ export async function seedEvents(db, n, users) {
       CROSS JOIN LATERAL (SELECT ($5::text[])[1 + floor(15 * r.k ^ 2.5)::int] AS type OFFSET 0) AS t`,
     [have + 1, n, spacingMs, Math.max(1, users - 1), TYPES, USER_AGENT],
   );
-  // The new rows' links, in id order after the chain's head; `sealed_through` past them when every
-  // row before them was sealed (else the sealer finds the older unsealed rows and skips these by their links).
+  // A link for every row without one, in id order after the chain's head: the seeded rows, and the
+  // few the service wrote before (its first start's events, which it stopped before sealing). Then
+  // `sealed_through` past them all: left below those few, the sealer's first batch would have read
+  // every seeded row above them for its links (10⁷ at the large size, during a measurement).
   await db.query(
     `INSERT INTO security_log_links (seq, log_id, chain)
-     SELECT $1::bigint + row_number() OVER (ORDER BY id), id, sha256(int8send(-id)) FROM security_logs WHERE id > $2 ORDER BY id`,
-    [offset, before],
+     SELECT $1::bigint + row_number() OVER (ORDER BY l.id), l.id, sha256(int8send(-l.id)) FROM security_logs l
+      WHERE NOT EXISTS (SELECT 1 FROM security_log_links k WHERE k.log_id = l.id) ORDER BY l.id`,
+    [offset],
   );
-  if (unsealed === 0) {
-    await db.query(
-      `INSERT INTO security_log_sealer (id, sealed_through) SELECT 1, max(id) FROM security_logs
-       ON CONFLICT (id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through`,
-    );
-  }
+  await db.query(
+    `INSERT INTO security_log_sealer (id, sealed_through) SELECT 1, max(id) FROM security_logs
+     ON CONFLICT (id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through`,
+  );
   if (rebuild.length) {
     await db.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     for (const { indexdef } of rebuild) await db.query(indexdef);
