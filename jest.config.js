@@ -1,7 +1,7 @@
-/** Unit tests: `*.spec.ts` beside pure logic in apps/ and libs/. */
+/** Unit tests: `*.spec.ts` beside pure logic in apps/, libs/ and bench/. */
 module.exports = {
   rootDir: __dirname,
-  roots: ['<rootDir>/apps', '<rootDir>/libs'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],
   testRegex: '\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
   transform: { '^.+\\.(t|j|mj)s$': require('./jest.swc.js') },

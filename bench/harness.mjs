@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startCommand } from '../scripts/start-command.mjs';
+import { turnOrder } from './turn-order.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -333,10 +334,11 @@ export async function measureGroup(contenders, seconds = DURATION_S) {
   } else {
     for (let i = 0; i < contenders.length; i++) await load(i, 0, WARMUP_S, false);
     for (let s = 0; s < slices; s++) {
-      // Each turn starts with the next contender: none is always the one after a given other.
-      for (let k = 0; k < contenders.length; k++) {
+      // Each turn starts with the next contender and goes through the others in another order
+      // (turn-order.mjs), so that no contender always comes right after a given other.
+      for (const i of turnOrder(contenders.length, s)) {
         await new Promise((resolve) => setTimeout(resolve, SLICE_PAUSE_S * 1000));
-        await load((s + k) % contenders.length, REWARM_S, seconds / slices, true);
+        await load(i, REWARM_S, seconds / slices, true);
       }
     }
   }

@@ -1,0 +1,2 @@
+/** See turn-order.mjs. */
+export declare function turnOrder(n: number, turn: number): number[];
