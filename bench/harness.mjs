@@ -31,7 +31,7 @@ export const CONNECTIONS = 16;
  * small enough to go into the room left at the end of an old page of the security log, which the
  * free-space map knew of. At 10⁵ users and 10⁶ events a refresh then touched a new page of the log
  * (a full-page image in the WAL) 0.35–0.57 times; with the same User-Agent, 0.01 times (scratch
- * measurements with pg_walinspect, README).
+ * measurements with pg_walinspect, bench/HISTORY.md).
  */
 export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 export const QUICK = process.argv.includes('--quick');

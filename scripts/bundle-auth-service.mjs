@@ -1,7 +1,7 @@
 // Part of `npm run build`: the auth service as one file, dist/auth-service.js, the entry that
 // `npm start`, the Docker image, the e2e tests and the bench all run. A start then reads and
 // compiles one file instead of resolving and loading about 1,900 modules (most of a cold start
-// was Node's module loader: see README, "Cold start").
+// was Node's module loader: see bench/HISTORY.md, "Cold start").
 //
 // It bundles the output of `nest build` (dist/apps/auth-service/**.js), not the TypeScript
 // sources: tsc has already emitted the decorator metadata (emitDecoratorMetadata) that Nest's

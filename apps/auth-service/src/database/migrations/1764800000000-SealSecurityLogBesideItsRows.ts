@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * place (HOT), so every event was written twice, each time with an entry in every index of the
  * table (seven), and left a dead row version for VACUUM. Now an event is written once and never
  * changed, and its seal is one narrow row in `security_log_links` (two b-tree entries). Measured on
- * this machine under the bench's refresh load, where every refresh writes one event: see the
- * README's benchmark section.
+ * this machine under the bench's refresh load, where every refresh writes one event: see
+ * bench/HISTORY.md, "What changed on 2026-12-03 (midday)".
  *
  * `security_log_sealer.sealed_through` is the id up to which every row is sealed (0 while the table
  * has no row): the sealer looks for rows to seal above it only (chain-sealer.service.ts says why nothing can appear below it).
