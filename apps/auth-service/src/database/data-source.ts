@@ -1,3 +1,4 @@
+import * as pg from 'pg';
 import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -53,6 +54,10 @@ export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: 
   if (config.db.driver === 'postgres') {
     return new DataSource({
       ...common,
+      // The pg this module imports, not TypeORM's own require('pg'), which a bundler cannot see:
+      // the bundled service would load a second copy of pg from node_modules at every start,
+      // unbundled and without the code cache (with Node's fetch, undici, for pg's Cloudflare check).
+      driver: pg,
       url: config.db.url,
       applicationName: 'tessera',
       extra: {
