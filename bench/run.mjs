@@ -148,10 +148,14 @@ async function main() {
       try {
         for (const { size, db, ctx } of prepared) {
           await db.query('CHECKPOINT'); // no checkpoint of the seeding lands in a measured window
+          // What else ran as the start began: the machine's load and PostgreSQL's autovacuum workers
+          // (recorded, not waited for; a slow start is then read against them).
+          const autovacuum = Number((await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")).rows[0].n);
+          const load1 = loadavg()[0];
           const tessera = await startTessera(`auth service [${size.name}]`, ctx.databaseUrl, ctx.slots(1)[0]);
           tesseras.push({ size: size.name, ctx, tessera });
-          results.coldStart.push({ what: 'postgres-migrated', size: size.name, run, ms: tessera.coldStartMs });
-          log(`cold start on the migrated database [${size.name}]: ${tessera.coldStartMs} ms`);
+          results.coldStart.push({ what: 'postgres-migrated', size: size.name, run, ms: tessera.coldStartMs, autovacuum, load1 });
+          log(`cold start on the migrated database [${size.name}]: ${tessera.coldStartMs} ms (load ${load1.toFixed(2)}, ${autovacuum} autovacuum workers at spawn)`);
         }
         const small = tesseras[0];
         // Per scenario, one group: Tessera at every size, its floors and the peer, measured in turn.
@@ -176,10 +180,11 @@ async function main() {
     }
     if (wanted('embedded')) {
       for (let run = 1; run <= RUNS; run++) {
+        const load1 = loadavg()[0];
         const e = await embedded.run();
         checkAlive();
         results.embedded.push({ run, ...e });
-        results.coldStart.push({ what: 'embedded-new', run, ms: e.coldStartMs }, { what: 'embedded-restart', run, ms: e.restartMs });
+        results.coldStart.push({ what: 'embedded-new', run, ms: e.coldStartMs, load1 }, { what: 'embedded-restart', run, ms: e.restartMs });
         for (const [name, m] of Object.entries(e.measurements)) {
           results.measurements.push({ key: `embedded.${name}`, size: 'embedded', run, ...m });
           log(`embedded ${name}: ${m.rps} req/s, p50 ${m.p50} ms, ${m.cpuMsPerReq} CPU ms/req, RSS ${m.rssMiB} MiB, errors ${m.errors}`);
