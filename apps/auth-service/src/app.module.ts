@@ -11,6 +11,7 @@ import { validationDetails } from './common/validation-details';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataDirLockedError } from './database/data-dir-lock';
 import { createDataSource, runMigrations } from './database/data-source';
+import { prepareSigningKeys } from './keys/key-material';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { KeysModule } from './keys/keys.module';
@@ -39,7 +40,8 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres', autoLoadEntities: true, synchronize: false, retryAttempts: config.db.driver === 'postgres' ? 5 : 1, retryDelay: 2000, toRetry: (error: unknown) => !(error instanceof DataDirLockedError) && config.db.driver === 'postgres' }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
-            const dataSource = await createDataSource(config, options?.entities as never);
+            // A new embedded DATA_DIR: its first two signing keys are generated while PGlite opens it.
+            const dataSource = await createDataSource(config, options?.entities as never, { onClusterCreated: () => prepareSigningKeys(config.tokens.algorithm, 2) });
             try {
               await runMigrations(dataSource, config);
             } catch (error) {

@@ -37,9 +37,10 @@ export function poolOf(dataSource: DataSource): Pool | undefined {
 /**
  * The one data-source factory, used by the service, the CLI commands and the tests, so that the
  * embedded database, its directory lock and the migrations are handled alike everywhere.
- * `destroy()` also closes PGlite and releases the DATA_DIR lock.
+ * `destroy()` also closes PGlite and releases the DATA_DIR lock. `onClusterCreated` is called
+ * when this call made the embedded cluster (a new DATA_DIR), before PGlite opens it.
  */
-export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: Entities = []): Promise<DataSource> {
+export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: Entities = [], hooks: { onClusterCreated?: () => void } = {}): Promise<DataSource> {
   const common = {
     type: 'postgres',
     entities,
@@ -71,7 +72,8 @@ export async function createDataSource(config: Pick<AppConfig, 'db'>, entities: 
   const release = acquireDataDirLock(config.db.dataDir);
   try {
     const pgdata = `${config.db.dataDir}/pgdata`;
-    await ensureEmbeddedCluster(pgdata); // initdb, when needed, in a child process (see there why)
+    // initdb, when needed, in a child process (see there why)
+    if ((await ensureEmbeddedCluster(pgdata)) === 'created') hooks.onClusterCreated?.();
     const { PGlite } = await import('@electric-sql/pglite');
     const pglite = await PGlite.create(pgdata, {
       startParams: [...PGlite.defaultStartParams, ...Object.entries(CLUSTER_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],

@@ -121,6 +121,20 @@ describe('ensureEmbeddedCluster', () => {
     }
   }, 120_000);
 
+  it('tells the caller when it made the cluster (a new DATA_DIR), and only then', async () => {
+    const dataDir = join(root, 'data');
+    const onClusterCreated = jest.fn();
+    for (const calls of [1, 1]) {
+      const dataSource = await createDataSource({ db: { driver: 'pglite', dataDir } }, [], { onClusterCreated });
+      try {
+        await dataSource.initialize();
+        expect(onClusterCreated).toHaveBeenCalledTimes(calls); // the second open finds the cluster made by the first
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+  }, 120_000);
+
   it('creates a cluster in an empty pgdata directory', async () => {
     const pgdata = join(root, 'pgdata');
     mkdirSync(pgdata);

@@ -13,8 +13,32 @@ export interface GeneratedKey {
   privateJwk: JWK;
 }
 
-/** RSA 2048, P-256 or Ed25519 by `alg`; HS256 gets 256 random bits. */
+/** Keys whose generation began ahead (prepareSigningKeys), by algorithm: generateSigningKey takes them first. */
+const prepared = new Map<SigningAlgorithm, Promise<GeneratedKey>[]>();
+
+/**
+ * Begins generating `count` keys now, without waiting, for generateSigningKey to hand out later,
+ * in this order (the promises are returned for tests to compare).
+ * For the first start on a new embedded DATA_DIR, which will make two (active and next): two RSA
+ * generations take 0.2–0.5 s here on libuv's threads, and begun as the cluster is made they run
+ * while PGlite opens it on the main thread, instead of after (bench/HISTORY.md). A key is
+ * generated in this process and kept in its memory only, as any other is until it is stored.
+ */
+export function prepareSigningKeys(alg: SigningAlgorithm, count: number): Promise<GeneratedKey>[] {
+  const keys = Array.from({ length: count }, () => newSigningKey(alg));
+  // A failure surfaces where the key is taken, which then makes another.
+  for (const key of keys) key.catch(() => undefined);
+  prepared.set(alg, [...(prepared.get(alg) ?? []), ...keys]);
+  return keys;
+}
+
+/** RSA 2048, P-256 or Ed25519 by `alg`; HS256 gets 256 random bits. A key prepared ahead is handed out first. */
 export async function generateSigningKey(alg: SigningAlgorithm): Promise<GeneratedKey> {
+  const ready = prepared.get(alg)?.shift();
+  return ready ? ready.catch(() => newSigningKey(alg)) : newSigningKey(alg);
+}
+
+async function newSigningKey(alg: SigningAlgorithm): Promise<GeneratedKey> {
   if (alg === 'HS256') {
     const k = randomBytes(32).toString('base64url');
     return { kid: randomBytes(16).toString('base64url'), alg, publicJwk: null, privateJwk: { kty: 'oct', k, alg } };
