@@ -20,7 +20,7 @@ const prepared = new Map<SigningAlgorithm, Promise<GeneratedKey>[]>();
  * Begins generating `count` keys now, without waiting, for generateSigningKey to hand out later,
  * in this order (the promises are returned for tests to compare).
  * For the first start on a new embedded DATA_DIR, which will make two (active and next): two RSA
- * generations take 0.2–0.5 s here on libuv's threads, and begun as the cluster is made they run
+ * generations take 0.2–0.5 s here on libuv's threads, and begun once the cluster is made they run
  * while PGlite opens it on the main thread, instead of after (bench/HISTORY.md). A key is
  * generated in this process and kept in its memory only, as any other is until it is stored.
  */
