@@ -134,6 +134,28 @@ const pgOnNode = {
 };
 
 /**
+ * Nest's Logger and ConsoleLogger each make an Intl.DateTimeFormat as their module loads, for the
+ * timestamps of Nest's own text lines. The service logs through pino (common/logging.ts) and never
+ * prints those, but a process's first DateTimeFormat loads ICU's date data: 26-43 ms of every start
+ * here (bench/HISTORY.md, "What changed on 2026-12-03 (evening)"). Each is made at its first use instead.
+ */
+const lazyNestTimestamps = {
+  name: 'lazy-nest-timestamps',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const made = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
+      const used = 'dateTimeFormatter.format(';
+      if (text.split(made).length !== 2 || text.split(used).length !== 2) throw new Error(`${args.path}: its timestamp formatter changed; see lazyNestTimestamps in scripts/bundle-auth-service.mjs`);
+      const contents = text
+        .replace(made, 'let dateTimeFormatter; const makeDateTimeFormatter = () => new Intl.DateTimeFormat(')
+        .replace(used, '(dateTimeFormatter ??= makeDateTimeFormatter()).format(');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
  * keepNames stays: without it esbuild's renames show (Nest's `InstanceLoader` becomes
  * `_InstanceLoader` in its log context, TypeORM's errors their `_`-names). But its helper
  * `__name(fn, "fn")` runs each time a wrapped function expression is evaluated, so every closure
@@ -225,7 +247,7 @@ const result = await build({
   target: 'node20',
   keepNames: true,
   external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
-  plugins: [notInstalled, terminusPackages, pgOnNode],
+  plugins: [notInstalled, terminusPackages, pgOnNode, lazyNestTimestamps],
   sourcemap: 'external',
   legalComments: 'none',
   minifyWhitespace: true,
