@@ -97,23 +97,37 @@ script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bu
 `;
 
 /**
+ * An esbuild plugin that edits a dependency's file as it is bundled: each `[from, to]` replaces
+ * text that must occur exactly once in it, or the build fails (the dependency changed: look again).
+ */
+function patch(name, filter, replacements) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter }, async (args) => {
+        let text = await readFile(args.path, 'utf8');
+        for (const [from, to] of replacements) {
+          if (text.split(from).length !== 2) throw new Error(`${args.path}: "${from}" is no longer there once; see ${name} in scripts/bundle-auth-service.mjs`);
+          text = text.replace(from, () => to);
+        }
+        return { contents: text, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * @nestjs/terminus requires the ORM packages by a name in a variable (checkPackage.util.js), which
  * esbuild cannot follow: at the first /health/ready that would load a second copy of typeorm,
  * @nestjs/typeorm, @nestjs/core and rxjs from node_modules (half a second, and two of each). The
  * names this service's health check asks for are made plain requires, so the bundled copies answer.
  */
-const terminusPackages = {
-  name: 'terminus-packages',
-  setup(b) {
-    b.onLoad({ filter: /@nestjs[\\/]terminus[\\/]dist[\\/]utils[\\/]checkPackage\.util\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const dynamic = 'return require(`${module}`);';
-      if (!text.includes(dynamic)) throw new Error(`${args.path}: its optional require changed; see scripts/bundle-auth-service.mjs`);
-      const known = "{ '@nestjs/typeorm': () => require('@nestjs/typeorm'), typeorm: () => require('typeorm') }";
-      return { contents: text.replace(dynamic, `return (${known}[module] ?? (() => require(\`\${module}\`)))();`), loader: 'js' };
-    });
-  },
-};
+const terminusPackages = patch('terminus-packages', /@nestjs[\\/]terminus[\\/]dist[\\/]utils[\\/]checkPackage\.util\.js$/, [
+  [
+    'return require(`${module}`);',
+    "return ({ '@nestjs/typeorm': () => require('@nestjs/typeorm'), typeorm: () => require('typeorm') }[module] ?? (() => require(`${module}`)))();",
+  ],
+]);
 
 /**
  * pg (lib/stream.js) asks at its first connection whether it runs on Cloudflare Workers: on Node 20,
@@ -121,39 +135,21 @@ const terminusPackages = {
  * fetch implementation (undici): 34–50 ms of every cold start here, for an answer that is always
  * no. Node says so itself (`process.release.name`), and the check is answered with that first.
  */
-const pgOnNode = {
-  name: 'pg-on-node',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const check = 'function isCloudflareRuntime() {';
-      if (text.split(check).length !== 2) throw new Error(`${args.path}: its runtime check changed; see pgOnNode in scripts/bundle-auth-service.mjs`);
-      return { contents: text.replace(check, `${check} if (typeof process === 'object' && process.release && process.release.name === 'node') return false;`), loader: 'js' };
-    });
-  },
-};
+const pgOnNode = patch('pg-on-node', /[\\/]pg[\\/]lib[\\/]stream\.js$/, [
+  ['function isCloudflareRuntime() {', "function isCloudflareRuntime() { if (typeof process === 'object' && process.release && process.release.name === 'node') return false;"],
+]);
 
 /**
  * Nest's Logger and ConsoleLogger each make an Intl.DateTimeFormat as their module loads, for the
  * timestamps of Nest's own text lines. The service logs through pino (common/logging.ts) and never
- * prints those, but a process's first DateTimeFormat loads ICU's date data: 26-43 ms of every start
- * here (bench/HISTORY.md, "What changed on 2026-12-03 (evening)"). Each is made at its first use instead.
+ * prints those. A process's first DateTimeFormat took 26-43 ms in a bare node here; in the service,
+ * making each at its first use instead gave starts with medians 9 and 27 ms lower (two alternated
+ * sets: bench/HISTORY.md, "What changed on 2026-12-03 (evening)").
  */
-const lazyNestTimestamps = {
-  name: 'lazy-nest-timestamps',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const made = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
-      const used = 'dateTimeFormatter.format(';
-      if (text.split(made).length !== 2 || text.split(used).length !== 2) throw new Error(`${args.path}: its timestamp formatter changed; see lazyNestTimestamps in scripts/bundle-auth-service.mjs`);
-      const contents = text
-        .replace(made, 'let dateTimeFormatter; const makeDateTimeFormatter = () => new Intl.DateTimeFormat(')
-        .replace(used, '(dateTimeFormatter ??= makeDateTimeFormatter()).format(');
-      return { contents, loader: 'js' };
-    });
-  },
-};
+const lazyNestTimestamps = patch('lazy-nest-timestamps', /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/, [
+  ['const dateTimeFormatter = new Intl.DateTimeFormat(', 'let dateTimeFormatter; const makeDateTimeFormatter = () => new Intl.DateTimeFormat('],
+  ['dateTimeFormatter.format(', '(dateTimeFormatter ??= makeDateTimeFormatter()).format('],
+]);
 
 /**
  * keepNames stays: without it esbuild's renames show (Nest's `InstanceLoader` becomes

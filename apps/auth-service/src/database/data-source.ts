@@ -1,5 +1,4 @@
 import * as pg from 'pg';
-import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedList } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { acquireDataDirLock } from './data-dir-lock';
@@ -30,8 +29,8 @@ export const DATABASE_TIMEOUTS = {
 } as const;
 
 /** node-postgres's pool under TypeORM's data source, on either database (the embedded one holds one client). */
-export function poolOf(dataSource: DataSource): Pool | undefined {
-  return (dataSource.driver as unknown as { master?: Pool }).master;
+export function poolOf(dataSource: DataSource): pg.Pool | undefined {
+  return (dataSource.driver as unknown as { master?: pg.Pool }).master;
 }
 
 /**
