@@ -157,17 +157,21 @@ const lazyNestTimestamps = patch('lazy-nest-timestamps', /[\\/]@nestjs[\\/]commo
  * `__name(fn, "fn")` runs each time a wrapped function expression is evaluated, so every closure
  * that Nest, Fastify or Passport makes per request got an Object.defineProperty of its `name`, and
  * a new hidden class with it. Where the engine already gave the function that name (a function
- * declaration, a method), the helper now leaves it alone: the same result. Same length, so the
- * source map's columns stay right. Measured with perf under GET /api/auth/me: Object.defineProperty
+ * declaration, a method), the helper now leaves it alone: the same result. The source map's
+ * columns follow the inserted check. Measured with perf under GET /api/auth/me: Object.defineProperty
  * went from 5.7 % to 2.7 % of the samples; what is left are function expressions that esbuild wraps
- * in `__name(…)`, where the engine infers no name.
+ * in `__name(…)`, where the engine infers no name. The helper's names are minified like the rest.
  */
-function cheapNames(code) {
-  const helper = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:!0});';
-  const cheap = 'var __name=(t,v)=>t.name==v?t:__defProp(t,"name",{value:v,configurable:!0});';
-  if (cheap.length !== helper.length) throw new Error('cheapNames: the replacement must keep the helper\'s length');
-  if (code.indexOf(helper) === -1 || code.indexOf(helper) !== code.lastIndexOf(helper)) throw new Error(`esbuild's __name helper changed: see cheapNames in ${basename(fileURLToPath(import.meta.url))}`);
-  return code.replace(helper, cheap);
+function cheapNames(code, map) {
+  const helper = /var ([\w$]+)=\(([\w$]+),([\w$]+)\)=>([\w$]+)\(\2,"name",\{value:\3,configurable:!0\}\);/g;
+  const found = [...code.matchAll(helper)];
+  if (found.length !== 1) throw new Error(`esbuild's __name helper changed (${found.length} matches): see cheapNames in ${basename(fileURLToPath(import.meta.url))}`);
+  const [whole, , target, value] = found[0];
+  const at = found[0].index + whole.indexOf('=>') + 2;
+  const test = `${target}.name==${value}?${target}:`;
+  const line = code.slice(0, at).split('\n').length - 1;
+  const column = at - (code.lastIndexOf('\n', at - 1) + 1);
+  return { code: code.slice(0, at) + test + code.slice(at), map: shiftColumns(map, new Map([[line, [[column - 1, test.length]]]])) };
 }
 
 /**
@@ -177,19 +181,28 @@ function cheapNames(code) {
  * written as \\uXXXX (the same character in a regular expression, with or without the u flag;
  * esbuild has already escaped the strings and templates), and the source map's columns follow.
  */
-function asciiOnly(code, map) {
+function asciiOnly({ code, map }) {
   const lines = code.split('\n');
-  const shifted = new Map(); // line → columns (UTF-16 units) of its non-ASCII units
+  const grown = new Map(); // line → [column, 5] for each of its non-ASCII units (one unit becomes six)
   lines.forEach((line, i) => {
     if (!/[^\x00-\x7f]/.test(line)) return;
     const at = [];
-    for (let c = 0; c < line.length; c++) if (line.charCodeAt(c) > 0x7f) at.push(c);
-    shifted.set(i, at);
+    for (let c = 0; c < line.length; c++) if (line.charCodeAt(c) > 0x7f) at.push([c, 5]);
+    grown.set(i, at);
     lines[i] = line.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
   });
-  if (shifted.size === 0) return { code, map };
+  if (grown.size === 0) return { code, map };
+  return { code: lines.join('\n'), map: shiftColumns(map, grown) };
+}
+
+/**
+ * The source map once text has grown on some lines: `grown` maps a line (from 0) to its
+ * `[column, added]` pairs, each saying that `added` characters now follow the character at `column`
+ * (columns of the text before); every segment after such a column moves right by as much.
+ */
+function shiftColumns(map, grown) {
   const mapLines = map.mappings.split(';');
-  for (const [i, at] of shifted) {
+  for (const [i, growth] of grown) {
     if (!mapLines[i]) continue;
     let column = 0;
     let previous = 0;
@@ -198,14 +211,14 @@ function asciiOnly(code, map) {
       .map((segment) => {
         const [delta, rest] = vlqFirst(segment);
         column += delta;
-        const moved = column + 5 * at.filter((c) => c < column).length;
+        const moved = column + growth.reduce((sum, [c, added]) => (c < column ? sum + added : sum), 0);
         const out = vlqEncode(moved - previous) + rest;
         previous = moved;
         return out;
       })
       .join(',');
   }
-  return { code: lines.join('\n'), map: { ...map, mappings: mapLines.join(';') } };
+  return { ...map, mappings: mapLines.join(';') };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -234,6 +247,31 @@ function vlqEncode(n) {
   return out;
 }
 
+/**
+ * users/common-passwords.js as the values it exports, computed here: the module itself is run at
+ * build time and its exports written out (each string array as one string split at its line
+ * breaks, each number as itself). A start then splits one 170 KB string instead of loading
+ * @zxcvbn-ts/language-common, which decompresses its two dictionaries as it loads, and filtering
+ * 49,000 passwords by length: 50-70 ms of every start here (bench/HISTORY.md). Any other kind of
+ * export fails the build.
+ */
+const commonPasswordsAtBuild = {
+  name: 'common-passwords-at-build',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]users[\\/]common-passwords\.js$/ }, (args) => {
+      const exported = createRequire(import.meta.url)(args.path);
+      const lines = ['"use strict";', 'Object.defineProperty(exports, "__esModule", { value: true });'];
+      for (const [name, value] of Object.entries(exported)) {
+        if (typeof value === 'number') lines.push(`exports.${name} = ${JSON.stringify(value)};`);
+        else if (Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && s !== '' && !s.includes('\n'))) {
+          lines.push(`exports.${name} = ${JSON.stringify(value.join('\n'))}.split("\\n");`);
+        } else throw new Error(`${args.path}: export ${name} is neither a number nor a list of one-line strings; see commonPasswordsAtBuild in scripts/bundle-auth-service.mjs`);
+      }
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   entryPoints: [ENTRY],
   outfile: BUNDLE,
@@ -243,17 +281,20 @@ const result = await build({
   target: 'node20',
   keepNames: true,
   external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
-  plugins: [notInstalled, terminusPackages, pgOnNode, lazyNestTimestamps],
+  plugins: [notInstalled, terminusPackages, pgOnNode, lazyNestTimestamps, commonPasswordsAtBuild],
   sourcemap: 'external',
   legalComments: 'none',
   minifyWhitespace: true,
   minifySyntax: true,
+  // Short local names: a bundle of 5.0 MiB instead of 7.0, less to read and hold at each start
+  // (starts 30-40 ms shorter here, bench/HISTORY.md). Names that show stay (keepNames).
+  minifyIdentifiers: true,
   logLevel: 'error',
   metafile: true,
   write: false,
 });
 const output = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
-const ascii = asciiOnly(cheapNames(output('.js')), JSON.parse(output('.js.map')));
+const ascii = asciiOnly(cheapNames(output('.js'), JSON.parse(output('.js.map'))));
 const code = `${ascii.code}//# sourceMappingURL=${basename(BUNDLE)}.map\n`;
 // The loader reads the bundle as latin1, which is the same text only for ASCII.
 if (/[^\x00-\x7f]/.test(code)) throw new Error('the bundle is not ASCII: the loader (LOADER) reads it as latin1');

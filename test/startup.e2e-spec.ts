@@ -40,6 +40,17 @@ describe('starting the service (SPEC §1)', () => {
     expect(short.stderr).not.toContain('too-short');
   });
 
+  // The built service holds the common-password list as computed at build time (commonPasswordsAtBuild
+  // in scripts/bundle-auth-service.mjs): its ends at the shortest and the default minimum length.
+  it.each([
+    ['at the default minimum length (15)', {}, 'momsanaladventure'],
+    ['of 8 characters with PASSWORD_MIN_LENGTH=8', { PASSWORD_MIN_LENGTH: '8' }, 'Baseball'],
+  ])('refuses a bootstrap admin password from the common-password list %s', async (_, env, password) => {
+    const { code, stderr } = await runUntilExit({ ...env, BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: password });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('Configuration error: BOOTSTRAP_ADMIN_PASSWORD=(hidden): is too common (it appears in lists of leaked passwords); choose another');
+  });
+
   describe('with a database', () => {
     let db: TestDatabase;
     beforeEach(async () => {

@@ -1,16 +1,12 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { COMMON_PASSWORDS as COMMON_PASSWORD_LIST, SHORTEST_MIN_LENGTH } from './common-passwords';
 import { Checked } from './email';
 
 /** SPEC §1 PASSWORD_MIN_LENGTH: 15 by default (NIST SP 800-63B-4 for a password that is the only factor), 8 … 64. */
 export const DEFAULT_PASSWORD_MIN_LENGTH = 15;
-export const PASSWORD_MIN_LENGTH_RANGE = { min: 8, max: 64 } as const;
+export const PASSWORD_MIN_LENGTH_RANGE = { min: SHORTEST_MIN_LENGTH, max: 64 } as const;
 export const MAX_PASSWORD_LENGTH = 128;
 
-// The common-password list of zxcvbn-ts (tens of thousands of leaked passwords, ranked), kept
-// current by that project; only those long enough to pass the smallest length rule matter here.
-const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).filter((p) => [...p].length >= PASSWORD_MIN_LENGTH_RANGE.min),
-);
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(COMMON_PASSWORD_LIST);
 
 /** NFKC first: the normalised form is what is measured, hashed and compared (SPEC §2, NIST SP 800-63B). */
 export function normalizePassword(password: string): string {
