@@ -251,9 +251,9 @@ function vlqEncode(n) {
  * users/common-passwords.js as the values it exports, computed here: the module itself is run at
  * build time and its exports written out (each string array as one string split at its line
  * breaks, each number as itself). A start then splits one 170 KB string instead of loading
- * @zxcvbn-ts/language-common, which decompresses its two dictionaries as it loads, and filtering
- * 49,000 passwords by length: 50-70 ms of every start here (bench/HISTORY.md). Any other kind of
- * export fails the build.
+ * @zxcvbn-ts/language-common, which decompresses its two dictionaries as it loads (52 ms in a bare
+ * node here), and filtering 49,000 passwords by length. In the service: starts 15-28 ms shorter
+ * (median and mean of alternated starts, bench/HISTORY.md). Any other kind of export fails the build.
  */
 const commonPasswordsAtBuild = {
   name: 'common-passwords-at-build',
@@ -286,8 +286,8 @@ const result = await build({
   legalComments: 'none',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Short local names: a bundle of 5.0 MiB instead of 7.0, less to read and hold at each start
-  // (starts 30-40 ms shorter here, bench/HISTORY.md). Names that show stay (keepNames).
+  // Short local names: a bundle of 5.0 MB instead of 7.0, less to read and hold at each start
+  // (starts 27-43 ms shorter here, mean and median, bench/HISTORY.md). Names that show stay (keepNames).
   minifyIdentifiers: true,
   logLevel: 'error',
   metafile: true,
