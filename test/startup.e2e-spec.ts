@@ -41,7 +41,7 @@ describe('starting the service (SPEC §1)', () => {
   });
 
   // The built service holds the common-password list as computed at build time (commonPasswordsAtBuild
-  // in scripts/bundle-auth-service.mjs): its ends at the shortest and the default minimum length.
+  // in scripts/bundle-auth-service.mjs): checked at the default and at the shortest minimum length.
   it.each([
     ['at the default minimum length (15)', {}, 'momsanaladventure'],
     ['of 8 characters with PASSWORD_MIN_LENGTH=8', { PASSWORD_MIN_LENGTH: '8' }, 'Baseball'],

@@ -1,4 +1,4 @@
-import { COMMON_PASSWORDS as COMMON_PASSWORD_LIST, SHORTEST_MIN_LENGTH } from './common-passwords';
+import { COMMON_PASSWORDS, SHORTEST_MIN_LENGTH } from './common-passwords';
 import { Checked } from './email';
 
 /** SPEC §1 PASSWORD_MIN_LENGTH: 15 by default (NIST SP 800-63B-4 for a password that is the only factor), 8 … 64. */
@@ -6,7 +6,7 @@ export const DEFAULT_PASSWORD_MIN_LENGTH = 15;
 export const PASSWORD_MIN_LENGTH_RANGE = { min: SHORTEST_MIN_LENGTH, max: 64 } as const;
 export const MAX_PASSWORD_LENGTH = 128;
 
-const COMMON_PASSWORDS: ReadonlySet<string> = new Set(COMMON_PASSWORD_LIST);
+const COMMON_PASSWORD_SET: ReadonlySet<string> = new Set(COMMON_PASSWORDS);
 
 /** NFKC first: the normalised form is what is measured, hashed and compared (SPEC §2, NIST SP 800-63B). */
 export function normalizePassword(password: string): string {
@@ -24,7 +24,7 @@ export function checkPasswordPolicy(password: string, email: string, minLength: 
   if (chars.length < minLength) return { ok: false, message: `must be at least ${minLength} characters` };
   if (chars.length > MAX_PASSWORD_LENGTH) return { ok: false, message: `must be at most ${MAX_PASSWORD_LENGTH} characters` };
   if (normalized.toLowerCase() === email.toLowerCase()) return { ok: false, message: 'must not be the email address' };
-  if (COMMON_PASSWORDS.has(normalized.toLowerCase())) {
+  if (COMMON_PASSWORD_SET.has(normalized.toLowerCase())) {
     return { ok: false, message: 'is too common (it appears in lists of leaked passwords); choose another' };
   }
   if (isRepetitiveOrSequential([...normalized.toLowerCase()])) {
